@@ -1,0 +1,21 @@
+//! `medshare bench ...`: benchmarks that print our figures beside the papers'.
+
+mod groupsig;
+mod zk;
+
+use clap::Subcommand;
+
+#[derive(Subcommand)]
+pub enum Bench {
+    /// Groth16 proofs of registration, authorization and extraction (seed 000 Table V).
+    Zk(zk::Args),
+    /// BBS04 group signatures: sign, verify, open.
+    Groupsig(groupsig::Args),
+}
+
+pub fn run(bench: Bench) -> anyhow::Result<()> {
+    match bench {
+        Bench::Zk(args) => zk::run(args),
+        Bench::Groupsig(args) => groupsig::run(args),
+    }
+}
