@@ -1,0 +1,208 @@
+//! The records the state machine keeps, and where they live in the key-value state.
+//!
+//! Records are encoded with postcard (deterministic for these types: no maps, fixed field
+//! order). Every key starts with one byte naming its table:
+//!
+//! | prefix | key | value |
+//! |---|---|---|
+//! | `H` | — | [`Head`]: the last executed block |
+//! | `G` | group | [`GroupRecord`] |
+//! | `V` | group, epoch | the revocation that advanced the group to `epoch` |
+//! | `M` | α | [`MdaRecord`] |
+//! | `A` | `re_auth` | [`AuthorizationRecord`] |
+//! | `X` | `epk` | [`ExtractionRecord`] |
+//! | `T` | tx id | [`TxRecord`] |
+//! | `N` | note author | last nonce |
+//! | `E` / `e` | α, seq / α | [`AuditEvent`] / event count |
+//! | `P` / `p` | pseudonym, seq / pseudonym | [`AuditEvent`] / event count |
+//! | `r`, `n`, `q`, `s` | tree … | commitment trees ([`crate::tree`]) |
+
+use crate::{
+    store::{Kv, Overlay},
+    tx::Kind,
+    types::{Field, GroupId, Hash},
+};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Head {
+    pub height: u64,
+    pub timestamp_ms: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupRecord {
+    pub id: GroupId,
+    /// The authority's ed25519 key: signs epoch advances.
+    #[serde(with = "crate::types::hex_bytes")]
+    pub authority: [u8; 32],
+    /// The current BBS04 group public key (compressed).
+    #[serde(with = "crate::types::hex_bytes")]
+    pub public_key: Vec<u8>,
+    pub epoch: u64,
+    pub created_height: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MdaRecord {
+    pub alpha: Field,
+    pub pk_a: Field,
+    pub re: Field,
+    /// Leaf position in the registration tree (the paper's `Addr_α`).
+    pub position: u64,
+    #[serde(with = "crate::types::hex_bytes")]
+    pub manifest: Vec<u8>,
+    pub group: GroupId,
+    pub height: u64,
+    #[serde(with = "crate::types::hex_bytes")]
+    pub tx: Hash,
+    pub authorizations: u64,
+    pub extractions: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthorizationRecord {
+    pub alpha: Field,
+    pub pk_a: Field,
+    pub pk_h: Field,
+    pub re_auth: Field,
+    /// Leaf position in the authorization tree (the paper's `Addr_{α,H}`).
+    pub position: u64,
+    /// HPKE envelope sealed to the data user: σ', α, pk_A, data key, manifest.
+    #[serde(with = "crate::types::hex_bytes")]
+    pub envelope: Vec<u8>,
+    pub group: GroupId,
+    pub height: u64,
+    #[serde(with = "crate::types::hex_bytes")]
+    pub tx: Hash,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExtractionRecord {
+    pub alpha: Field,
+    pub pk_a: Field,
+    pub pk_h: Field,
+    pub re_auth: Field,
+    /// The ephemeral X25519 key storage peers seal the shards to.
+    #[serde(with = "crate::types::hex_bytes")]
+    pub epk: [u8; 32],
+    pub height: u64,
+    #[serde(with = "crate::types::hex_bytes")]
+    pub tx: Hash,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TxRecord {
+    pub height: u64,
+    pub index: u32,
+    pub kind: Kind,
+}
+
+/// One line of an MDA's audit log (seed 002's user audit): who did what to α, when.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEvent {
+    pub height: u64,
+    pub timestamp_ms: u64,
+    pub kind: Kind,
+    pub alpha: Field,
+    pub pk_a: Field,
+    pub pk_h: Option<Field>,
+    pub group: Option<GroupId>,
+    #[serde(with = "crate::types::hex_bytes")]
+    pub tx: Hash,
+    /// Leaf position for registrations and authorizations.
+    pub position: Option<u64>,
+}
+
+fn key(prefix: u8, parts: &[&[u8]]) -> Vec<u8> {
+    let mut key = vec![prefix];
+    for part in parts {
+        key.extend_from_slice(part);
+    }
+    key
+}
+
+pub fn head_key() -> Vec<u8> {
+    key(b'H', &[])
+}
+pub fn group_key(group: &GroupId) -> Vec<u8> {
+    key(b'G', &[group.as_str().as_bytes()])
+}
+pub fn revocation_key(group: &GroupId, epoch: u64) -> Vec<u8> {
+    // The name is length-prefixed so one group's name cannot be a prefix of another's key.
+    key(
+        b'V',
+        &[
+            &[group.as_str().len() as u8],
+            group.as_str().as_bytes(),
+            &epoch.to_be_bytes(),
+        ],
+    )
+}
+pub fn mda_key(alpha: &Field) -> Vec<u8> {
+    key(b'M', &[&alpha.to_bytes()])
+}
+pub fn authorization_key(re_auth: &Field) -> Vec<u8> {
+    key(b'A', &[&re_auth.to_bytes()])
+}
+pub fn extraction_key(epk: &[u8; 32]) -> Vec<u8> {
+    key(b'X', &[epk])
+}
+pub fn tx_key(id: &Hash) -> Vec<u8> {
+    key(b'T', &[id])
+}
+pub fn nonce_key(author: &[u8]) -> Vec<u8> {
+    key(b'N', &[author])
+}
+
+/// Reads a record; state is written only by this crate, so a record that does not decode means
+/// the store is corrupt, and continuing would fork this validator from the others.
+pub fn read<T: DeserializeOwned>(state: &dyn Kv, key: &[u8]) -> Option<T> {
+    state.get(key).map(|bytes| {
+        postcard::from_bytes(&bytes).expect("state record is corrupt: refusing to continue")
+    })
+}
+
+pub fn write<T: Serialize>(state: &mut Overlay, key: Vec<u8>, record: &T) {
+    state.put(key, postcard::to_allocvec(record).expect("records serialize"));
+}
+
+/// Audit logs: by α for the owner and the regulator, by pseudonym for "my MDAs".
+#[derive(Clone, Copy)]
+pub enum AuditLog<'a> {
+    Alpha(&'a Field),
+    Pseudonym(&'a Field),
+}
+
+impl AuditLog<'_> {
+    fn prefixes(self) -> (u8, u8, [u8; 32]) {
+        match self {
+            Self::Alpha(alpha) => (b'E', b'e', alpha.to_bytes()),
+            Self::Pseudonym(pk) => (b'P', b'p', pk.to_bytes()),
+        }
+    }
+
+    pub fn len(self, state: &dyn Kv) -> u32 {
+        let (_, count, id) = self.prefixes();
+        state
+            .get(&key(count, &[&id]))
+            .map(|bytes| u32::from_be_bytes(bytes.try_into().expect("counters are 4 bytes")))
+            .unwrap_or(0)
+    }
+
+    pub fn push(self, state: &mut Overlay, event: &AuditEvent) {
+        let (events, count, id) = self.prefixes();
+        let seq = self.len(state);
+        write(state, key(events, &[&id, &seq.to_be_bytes()]), event);
+        state.put(key(count, &[&id]), (seq + 1).to_be_bytes().to_vec());
+    }
+
+    /// Events `from..from+limit`, oldest first.
+    pub fn read(self, state: &dyn Kv, from: u32, limit: u32) -> Vec<AuditEvent> {
+        let (events, _, id) = self.prefixes();
+        let end = self.len(state).min(from.saturating_add(limit));
+        (from..end)
+            .filter_map(|seq| read(state, &key(events, &[&id, &seq.to_be_bytes()])))
+            .collect()
+    }
+}

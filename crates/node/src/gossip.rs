@@ -1,0 +1,197 @@
+//! Transaction admission and gossip.
+//!
+//! A transaction reaches a validator from a client (through the API) or from a peer. Either way
+//! it is decoded, checked by the verification workers in batches, and only then enters the
+//! mempool; a validator forwards to its peers only what it checked itself, once. A peer that
+//! sends bytes that are not a transaction, or a proof or signature that does not verify, is
+//! Byzantine: it is blocked (disconnected), not obeyed.
+
+use crate::chain::Chain;
+use commonware_codec::Encode;
+use commonware_cryptography::ed25519::PublicKey;
+use commonware_macros::select;
+use commonware_p2p::{Blocker, Receiver, Recipients, Sender};
+use commonware_runtime::{ContextCell, Handle, Spawner, spawn_cell};
+use futures::{
+    SinkExt, StreamExt,
+    channel::{mpsc, oneshot},
+};
+use medshare_ledger::{Hash, Transaction, TxError, state, store::Kv};
+use std::sync::Arc;
+use tracing::{debug, warn};
+
+/// Most transactions checked in one worker batch.
+const BATCH: usize = 64;
+
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum SubmitError {
+    #[error("rejected: {0}")]
+    Rejected(String),
+    #[error("{0}")]
+    Unavailable(String),
+}
+
+struct Submission {
+    tx: Transaction,
+    reply: oneshot::Sender<Result<Hash, SubmitError>>,
+}
+
+/// The API's handle for submitting transactions.
+#[derive(Clone)]
+pub struct Submitter {
+    sender: mpsc::Sender<Submission>,
+}
+
+impl Submitter {
+    /// Checks and pools `tx`; returns its id once it is pending, or why it was refused.
+    pub async fn submit(&self, tx: Transaction) -> Result<Hash, SubmitError> {
+        let (reply, response) = oneshot::channel();
+        self.sender
+            .clone()
+            .send(Submission { tx, reply })
+            .await
+            .map_err(|_| SubmitError::Unavailable("the node is shutting down".into()))?;
+        response
+            .await
+            .map_err(|_| SubmitError::Unavailable("the node is shutting down".into()))?
+    }
+}
+
+pub struct Gossip<B: Blocker<PublicKey = PublicKey>> {
+    chain: Arc<Chain>,
+    blocker: B,
+    submissions: mpsc::Receiver<Submission>,
+    submitter: Submitter,
+}
+
+/// Where a transaction came from.
+enum Origin {
+    Client(oneshot::Sender<Result<Hash, SubmitError>>),
+    Peer(PublicKey),
+}
+
+/// Errors that prove the sender is faulty: they do not depend on the state.
+fn is_byzantine(error: &TxError) -> bool {
+    matches!(
+        error,
+        TxError::Malformed { .. }
+            | TxError::InvalidProof(_)
+            | TxError::BadNoteSignature
+            | TxError::BadAuthoritySignature
+    )
+}
+
+impl<B: Blocker<PublicKey = PublicKey>> Gossip<B> {
+    pub fn new(chain: Arc<Chain>, blocker: B) -> Self {
+        let (sender, submissions) = mpsc::channel(1024);
+        Self {
+            chain,
+            blocker,
+            submissions,
+            submitter: Submitter { sender },
+        }
+    }
+
+    pub fn submitter(&self) -> Submitter {
+        self.submitter.clone()
+    }
+
+    pub fn start<E: Spawner>(
+        self,
+        context: E,
+        network: (impl Sender<PublicKey = PublicKey>, impl Receiver<PublicKey = PublicKey>),
+    ) -> Handle<()> {
+        let mut context = ContextCell::new(context);
+        spawn_cell!(context, self.run(network).await)
+    }
+
+    fn already_final(&self, id: &Hash) -> bool {
+        self.chain.db.snapshot().get(&state::tx_key(id)).is_some()
+    }
+
+    async fn run(
+        mut self,
+        (mut sender, mut receiver): (impl Sender<PublicKey = PublicKey>, impl Receiver<PublicKey = PublicKey>),
+    ) {
+        let mut batch: Vec<(Transaction, Origin)> = Vec::new();
+        loop {
+            // Wait for one transaction, then take whatever else is already queued.
+            select! {
+                submission = self.submissions.next() => {
+                    let Some(Submission { tx, reply }) = submission else { return };
+                    batch.push((tx, Origin::Client(reply)));
+                },
+                message = receiver.recv() => {
+                    let Ok((peer, bytes)) = message else { return };
+                    match Transaction::from_bytes(bytes.as_ref()) {
+                        Ok(tx) => batch.push((tx, Origin::Peer(peer))),
+                        Err(error) => {
+                            warn!(?peer, %error, "peer sent a malformed transaction: blocking");
+                            self.blocker.block(peer).await;
+                        }
+                    }
+                },
+            }
+            while batch.len() < BATCH {
+                match self.submissions.try_next() {
+                    Ok(Some(Submission { tx, reply })) => batch.push((tx, Origin::Client(reply))),
+                    _ => break,
+                }
+            }
+            self.admit(std::mem::take(&mut batch), &mut sender).await;
+        }
+    }
+
+    async fn admit(&mut self, batch: Vec<(Transaction, Origin)>, sender: &mut impl Sender<PublicKey = PublicKey>) {
+        let mut fresh = Vec::new();
+        for (tx, origin) in batch {
+            let id = tx.id();
+            if self.chain.mempool.contains(&id) || self.already_final(&id) {
+                if let Origin::Client(reply) = origin {
+                    let _ = reply.send(Ok(id));
+                }
+                continue;
+            }
+            fresh.push((tx, origin));
+        }
+        if fresh.is_empty() {
+            return;
+        }
+        let txs: Vec<Transaction> = fresh.iter().map(|(tx, _)| tx.clone()).collect();
+        let results = self.chain.check_on_workers(txs).await;
+        for ((tx, origin), result) in fresh.into_iter().zip(results) {
+            let id = tx.id();
+            let outcome = match result {
+                Ok(checked) => {
+                    let encoded = tx.encode();
+                    match self.chain.mempool.insert(Arc::new(tx), checked) {
+                        Ok(true) => {
+                            if let Origin::Client(_) = origin {
+                                // Peers forward nothing: the origin sends to everyone.
+                                let _ = sender.send(Recipients::All, encoded, false).await;
+                            }
+                            Ok(id)
+                        }
+                        Ok(false) => Ok(id),
+                        Err(full) => Err(SubmitError::Unavailable(full.to_string())),
+                    }
+                }
+                Err(error) => {
+                    if let Origin::Peer(peer) = &origin {
+                        if is_byzantine(&error) {
+                            warn!(?peer, %error, "peer sent an invalid transaction: blocking");
+                            self.blocker.block(peer.clone()).await;
+                        } else {
+                            debug!(%error, "peer's transaction does not apply here");
+                        }
+                    }
+                    self.chain.mempool.reject(id, error.to_string());
+                    Err(SubmitError::Rejected(error.to_string()))
+                }
+            };
+            if let Origin::Client(reply) = origin {
+                let _ = reply.send(outcome);
+            }
+        }
+    }
+}
