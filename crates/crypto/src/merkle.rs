@@ -55,7 +55,7 @@ pub enum MerkleError {
 }
 
 /// `Z_h`: the root of an empty subtree of height `h`.
-fn empty_subtree(height: usize) -> Fr {
+pub fn empty_subtree(height: usize) -> Fr {
     static EMPTY: OnceLock<[Fr; DEPTH + 1]> = OnceLock::new();
     EMPTY.get_or_init(|| {
         let mut empty = [Fr::ZERO; DEPTH + 1];
@@ -64,6 +64,70 @@ fn empty_subtree(height: usize) -> Fr {
         }
         empty
     })[height]
+}
+
+/// Where a tree's nodes live. [`CommitmentTree`] keeps them in memory; a ledger keeps them in
+/// its key-value state. Either way [`rehash`] and [`path_in`] do the hashing, so every copy of
+/// a tree agrees on its roots and paths.
+pub trait NodeStore {
+    /// The node at `height` (0 = leaves) and `index`; `None` in the empty part of the tree.
+    fn node(&self, height: usize, index: u64) -> Option<Fr>;
+    /// Stores a node; [`rehash`] calls it for heights 1 to [`DEPTH`] only.
+    fn set_node(&mut self, height: usize, index: u64, value: Fr);
+}
+
+/// Rehashes the ancestors of the leaves `start..end`, which must already be stored: the parents
+/// of the changed nodes, level by level, so `k` new leaves cost about `2k + 32` hashes.
+pub fn rehash<N: NodeStore>(nodes: &mut N, start: u64, end: u64) {
+    if start >= end {
+        return;
+    }
+    let node = |nodes: &N, h: usize, i: u64| nodes.node(h, i).unwrap_or_else(|| empty_subtree(h));
+    // [low, high) are the indices changed at the current height.
+    let (mut low, mut high) = (start, end);
+    for h in 0..DEPTH {
+        let (parent_low, parent_high) = (low / 2, (high - 1) / 2 + 1);
+        for parent in parent_low..parent_high {
+            let left = node(nodes, h, 2 * parent);
+            let right = node(nodes, h, 2 * parent + 1);
+            nodes.set_node(h + 1, parent, poseidon::node(left, right));
+        }
+        (low, high) = (parent_low, parent_high);
+    }
+}
+
+/// The root of the tree stored in `nodes`.
+pub fn root_in(nodes: &impl NodeStore) -> Fr {
+    nodes.node(DEPTH, 0).unwrap_or_else(|| empty_subtree(DEPTH))
+}
+
+/// The authentication path of the leaf at `position` in the tree stored in `nodes`.
+pub fn path_in(nodes: &impl NodeStore, position: u64) -> MerklePath {
+    let siblings = std::array::from_fn(|h| {
+        nodes
+            .node(h, (position >> h) ^ 1)
+            .unwrap_or_else(|| empty_subtree(h))
+    });
+    MerklePath { position, siblings }
+}
+
+/// The nodes of an in-memory tree: `levels[h][i]` for every `i < ceil(len / 2^h)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Levels(Vec<Vec<Fr>>);
+
+impl NodeStore for Levels {
+    fn node(&self, height: usize, index: u64) -> Option<Fr> {
+        self.0[height].get(usize::try_from(index).ok()?).copied()
+    }
+
+    fn set_node(&mut self, height: usize, index: u64, value: Fr) {
+        let level = &mut self.0[height];
+        let index = index as usize;
+        match level.get_mut(index) {
+            Some(slot) => *slot = value,
+            None => level.push(value),
+        }
+    }
 }
 
 /// A root recorded by [`CommitmentTree::checkpoint`], with the leaf count it was taken at.
@@ -76,10 +140,10 @@ struct Checkpoint {
 /// Append-only Poseidon Merkle tree of depth 32 with a window of recent roots.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommitmentTree {
-    /// `levels[h][i]` is the node at height `h`, index `i`, for every `i < ceil(len / 2^h)`;
-    /// `levels[0]` are the leaves. The last node of a level may cover a partly filled subtree
+    /// `levels.0[h][i]` is the node at height `h`, index `i`, for every `i < ceil(len / 2^h)`;
+    /// `levels.0[0]` are the leaves. The last node of a level may cover a partly filled subtree
     /// (hashed with empty subtrees); every other one is final.
-    levels: Vec<Vec<Fr>>,
+    levels: Levels,
     window: usize,
     /// Oldest first; never empty, leaf counts strictly increasing.
     recent: VecDeque<Checkpoint>,
@@ -102,7 +166,7 @@ impl CommitmentTree {
 
     fn without_checkpoints(window: usize) -> Self {
         Self {
-            levels: vec![Vec::new(); DEPTH + 1],
+            levels: Levels(vec![Vec::new(); DEPTH + 1]),
             window,
             recent: VecDeque::with_capacity(window),
         }
@@ -110,18 +174,18 @@ impl CommitmentTree {
 
     /// Number of leaves.
     pub fn len(&self) -> u64 {
-        self.levels[0].len() as u64
+        self.levels.0[0].len() as u64
     }
 
     /// Whether no leaf was appended yet.
     pub fn is_empty(&self) -> bool {
-        self.levels[0].is_empty()
+        self.levels.0[0].is_empty()
     }
 
     /// The leaf at `position`, if there is one.
     pub fn leaf(&self, position: u64) -> Option<Fr> {
         let index = usize::try_from(position).ok()?;
-        self.levels[0].get(index).copied()
+        self.levels.0[0].get(index).copied()
     }
 
     /// Append one leaf; returns its position (the paper's `Addr_α`).
@@ -139,35 +203,14 @@ impl CommitmentTree {
         if leaves.is_empty() {
             return Ok(start..end);
         }
-        self.levels[0].extend_from_slice(leaves);
-        // Rehash the parents of the changed nodes, level by level: [low, high) are the indices
-        // changed at the current height.
-        let (mut low, mut high) = (start as usize, end as usize);
-        for h in 0..DEPTH {
-            let (parent_low, parent_high) = (low / 2, (high - 1) / 2 + 1);
-            for parent in parent_low..parent_high {
-                let left = self.levels[h][2 * parent];
-                let right = self.levels[h]
-                    .get(2 * parent + 1)
-                    .copied()
-                    .unwrap_or_else(|| empty_subtree(h));
-                let value = poseidon::node(left, right);
-                match self.levels[h + 1].get_mut(parent) {
-                    Some(slot) => *slot = value,
-                    None => self.levels[h + 1].push(value),
-                }
-            }
-            (low, high) = (parent_low, parent_high);
-        }
+        self.levels.0[0].extend_from_slice(leaves);
+        rehash(&mut self.levels, start, end);
         Ok(start..end)
     }
 
     /// The current root (of every leaf appended so far, checkpointed or not).
     pub fn root(&self) -> Fr {
-        self.levels[DEPTH]
-            .first()
-            .copied()
-            .unwrap_or_else(|| empty_subtree(DEPTH))
+        root_in(&self.levels)
     }
 
     /// Authentication path of the leaf at `position` to the current root.
@@ -178,14 +221,7 @@ impl CommitmentTree {
                 len: self.len(),
             });
         }
-        let siblings = std::array::from_fn(|h| {
-            let sibling = ((position >> h) ^ 1) as usize;
-            self.levels[h]
-                .get(sibling)
-                .copied()
-                .unwrap_or_else(|| empty_subtree(h))
-        });
-        Ok(MerklePath { position, siblings })
+        Ok(path_in(&self.levels, position))
     }
 
     /// Record the current root as a recent root, dropping the oldest beyond the window. Nothing
@@ -224,7 +260,7 @@ impl CommitmentTree {
     /// (32 bytes each) | c u32 | c checkpoint leaf counts (u64 each)`, integers little-endian.
     /// Inner nodes and checkpoint roots are not stored: they follow from the leaves.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let leaves = &self.levels[0];
+        let leaves = &self.levels.0[0];
         let mut out =
             Vec::with_capacity(HEADER_LEN + 32 * leaves.len() + 4 + 8 * self.recent.len());
         out.extend_from_slice(MAGIC);
@@ -297,14 +333,14 @@ impl CommitmentTree {
 
         let mut tree = Self::without_checkpoints(window as usize);
         for checkpoint_len in checkpoint_lens {
-            let from = tree.levels[0].len();
+            let from = tree.levels.0[0].len();
             tree.extend(&leaves[from..checkpoint_len as usize])?;
             tree.recent.push_back(Checkpoint {
                 len: checkpoint_len,
                 root: tree.root(),
             });
         }
-        let from = tree.levels[0].len();
+        let from = tree.levels.0[0].len();
         tree.extend(&leaves[from..])?;
         Ok(tree)
     }
