@@ -72,13 +72,17 @@ pub fn empty_subtree(height: usize) -> Fr {
 pub trait NodeStore {
     /// The node at `height` (0 = leaves) and `index`; `None` in the empty part of the tree.
     fn node(&self, height: usize, index: u64) -> Option<Fr>;
+}
+
+/// A [`NodeStore`] that [`rehash`] can write inner nodes to.
+pub trait NodeStoreMut: NodeStore {
     /// Stores a node; [`rehash`] calls it for heights 1 to [`DEPTH`] only.
     fn set_node(&mut self, height: usize, index: u64, value: Fr);
 }
 
 /// Rehashes the ancestors of the leaves `start..end`, which must already be stored: the parents
 /// of the changed nodes, level by level, so `k` new leaves cost about `2k + 32` hashes.
-pub fn rehash<N: NodeStore>(nodes: &mut N, start: u64, end: u64) {
+pub fn rehash<N: NodeStoreMut>(nodes: &mut N, start: u64, end: u64) {
     if start >= end {
         return;
     }
@@ -119,7 +123,9 @@ impl NodeStore for Levels {
     fn node(&self, height: usize, index: u64) -> Option<Fr> {
         self.0[height].get(usize::try_from(index).ok()?).copied()
     }
+}
 
+impl NodeStoreMut for Levels {
     fn set_node(&mut self, height: usize, index: u64, value: Fr) {
         let level = &mut self.0[height];
         let index = index as usize;

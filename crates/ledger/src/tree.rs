@@ -1,12 +1,12 @@
 //! The registration and authorization commitment trees, kept in the key-value state.
 //!
-//! Same tree as [`medshare_crypto::merkle`] (depth 32, Poseidon `H_node`, the same empty
-//! subtrees), laid out for a ledger: every node is a key, so a proof path for any leaf is 32 reads
-//! and nothing has to be rebuilt at start-up.
+//! The tree of [`medshare_crypto::merkle`] (depth 32, Poseidon `H_node`, the same hashing code
+//! through [`NodeStore`]), laid out for a ledger: every node is a key, so a path for any leaf is
+//! 32 reads and nothing has to be rebuilt at start-up.
 //!
 //! Appends during a block only store the leaf; [`finish_block`] then rehashes the touched nodes
-//! level by level, once. `n` appends cost about `2n + 32` hashes instead of `32n`, which matters
-//! when every validator hashes every append. Roots therefore change once per block, and a proof
+//! once. `n` appends cost about `2n + 32` hashes instead of `32n`, which matters when every
+//! validator hashes every append. Roots therefore change once per block, and a proof
 //! must name the root at the end of one of the last [`RECENT_ROOTS`] blocks that changed the tree
 //! (DESIGN.md: membership against a window of recent roots, not a per-block root).
 //!
@@ -18,8 +18,8 @@ use crate::{
     types::Field,
 };
 use medshare_crypto::{
-    merkle::{DEPTH, MerklePath, empty_root},
-    poseidon,
+    merkle::{self, DEPTH, MerklePath, NodeStore, NodeStoreMut, empty_subtree},
+    poseidon::Fr,
 };
 use serde::{Deserialize, Serialize};
 
@@ -87,7 +87,7 @@ pub fn meta(state: &dyn Kv, tree: TreeId) -> TreeMeta {
         .get(&meta_key(tree))
         .map(|bytes| postcard::from_bytes(&bytes).expect("tree meta is well formed"))
         .unwrap_or_else(|| TreeMeta {
-            root: Field(empty_root(DEPTH)),
+            root: Field(empty_subtree(DEPTH)),
             ..TreeMeta::default()
         })
 }
@@ -99,11 +99,43 @@ fn set_meta(state: &mut Overlay, tree: TreeId, meta: &TreeMeta) {
     );
 }
 
-fn node(state: &dyn Kv, tree: TreeId, level: u8, index: u64) -> Field {
+/// The tree's nodes in the state: leaves count towards the state root, inner nodes are derived.
+struct KvNodes<'a, 'b> {
+    state: &'a mut Overlay<'b>,
+    tree: TreeId,
+}
+
+impl NodeStore for KvNodes<'_, '_> {
+    fn node(&self, height: usize, index: u64) -> Option<Fr> {
+        read_node(self.state, self.tree, height, index)
+    }
+}
+
+impl NodeStoreMut for KvNodes<'_, '_> {
+    fn set_node(&mut self, height: usize, index: u64, value: Fr) {
+        self.state.put_derived(
+            node_key(self.tree, height as u8, index),
+            Field(value).to_bytes().to_vec(),
+        );
+    }
+}
+
+/// Read-only view of the nodes, for paths.
+struct KvView<'a> {
+    state: &'a dyn Kv,
+    tree: TreeId,
+}
+
+impl NodeStore for KvView<'_> {
+    fn node(&self, height: usize, index: u64) -> Option<Fr> {
+        read_node(self.state, self.tree, height, index)
+    }
+}
+
+fn read_node(state: &dyn Kv, tree: TreeId, height: usize, index: u64) -> Option<Fr> {
     state
-        .get(&node_key(tree, level, index))
-        .map(|bytes| decode_field(&bytes))
-        .unwrap_or(Field(empty_root(level as usize)))
+        .get(&node_key(tree, height as u8, index))
+        .map(|bytes| decode_field(&bytes).0)
 }
 
 /// Appends `leaf`, returning its position. The root is updated by [`finish_block`].
@@ -125,21 +157,8 @@ pub fn finish_block(state: &mut Overlay, tree: TreeId) {
     if meta.hashed == meta.size {
         return;
     }
-    let (mut first, mut last) = (meta.hashed, meta.size - 1);
-    for level in 0..DEPTH as u8 {
-        let (parent_first, parent_last) = (first / 2, last / 2);
-        for parent in parent_first..=parent_last {
-            let left = node(state, tree, level, 2 * parent);
-            let right = node(state, tree, level, 2 * parent + 1);
-            let value = Field(poseidon::node(left.0, right.0));
-            state.put_derived(
-                node_key(tree, level + 1, parent),
-                value.to_bytes().to_vec(),
-            );
-        }
-        (first, last) = (parent_first, parent_last);
-    }
-    meta.root = node(state, tree, DEPTH as u8, 0);
+    merkle::rehash(&mut KvNodes { state, tree }, meta.hashed, meta.size);
+    meta.root = Field(merkle::root_in(&KvView { state, tree }));
     meta.hashed = meta.size;
 
     // Enter the root into the window, evicting the one whose slot it takes.
@@ -167,10 +186,7 @@ pub fn path(state: &dyn Kv, tree: TreeId, position: u64) -> Option<MerklePath> {
     if position >= meta.hashed {
         return None;
     }
-    let siblings = (0..DEPTH as u8)
-        .map(|level| node(state, tree, level, (position >> level) ^ 1).0)
-        .collect::<Vec<_>>();
-    MerklePath::new(position, siblings).ok()
+    Some(merkle::path_in(&KvView { state, tree }, position))
 }
 
 /// The leaf at `position`, if appended.
