@@ -3,7 +3,7 @@
 use std::fmt;
 
 use ark_bls12_381::{Bls12_381, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
-use ark_ec::{CurveGroup, PrimeGroup, pairing::Pairing};
+use ark_ec::{AffineRepr, CurveGroup, PrimeGroup, pairing::Pairing};
 use ark_ff::{Field, UniformRand, Zero};
 use rand::{CryptoRng, RngCore};
 use sha2::{Digest, Sha256};
@@ -12,6 +12,7 @@ use zeroize::{Zeroize, Zeroizing};
 use super::{
     Epoch, GroupSigError, MemberIndex, Result,
     encoding::{G1_BYTES, G2_BYTES, Reader, SCALAR_BYTES, U64_BYTES, Writer},
+    msm::Bases,
 };
 
 pub(super) type G2Prepared = <Bls12_381 as Pairing>::G2Prepared;
@@ -238,7 +239,9 @@ impl OpeningKey {
 
     /// `u^ξ1 = v^ξ2 = h`: refuses to open under another group's key.
     pub(super) fn require_group(&self, gpk: &GroupPublicKey) -> Result<()> {
-        if (gpk.u * self.xi1).into_affine() != gpk.h || (gpk.v * self.xi2).into_affine() != gpk.h {
+        let bases = Bases::new(&[gpk.u, gpk.v]);
+        let h = gpk.h.into_group();
+        if bases.combine(&[(0, self.xi1)]) != h || bases.combine(&[(1, self.xi2)]) != h {
             return Err(GroupSigError::KeyMismatch);
         }
         Ok(())

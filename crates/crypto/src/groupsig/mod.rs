@@ -34,6 +34,7 @@
 mod encoding;
 mod error;
 mod keys;
+mod msm;
 mod open;
 mod registry;
 mod revocation;

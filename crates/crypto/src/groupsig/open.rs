@@ -5,6 +5,7 @@ use ark_ec::CurveGroup;
 
 use super::{
     GroupPublicKey, GroupSigError, MemberIndex, MemberRegistry, OpeningKey, Result, Signature,
+    msm::Bases,
 };
 
 impl OpeningKey {
@@ -20,7 +21,8 @@ impl OpeningKey {
     ) -> Result<MemberIndex> {
         self.require_group(gpk)?;
         gpk.verify(msg, sig)?;
-        let a = (sig.t3 - (sig.t1 * self.xi1 + sig.t2 * self.xi2)).into_affine();
+        let a = (Bases::new(&[sig.t1, sig.t2]).combine(&[(0, -self.xi1), (1, -self.xi2)]) + sig.t3)
+            .into_affine();
         registry
             .member_with_key(sig.epoch, &a)
             .ok_or(GroupSigError::UnknownMember)

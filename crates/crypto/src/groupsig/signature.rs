@@ -14,7 +14,7 @@ use ark_ec::{
     CurveGroup,
     pairing::{Pairing, PairingOutput},
 };
-use ark_ff::{PrimeField, UniformRand};
+use ark_ff::{Field, PrimeField, UniformRand};
 use rand::{CryptoRng, RngCore};
 use sha2::{Digest, Sha512};
 use zeroize::Zeroize;
@@ -23,6 +23,7 @@ use super::{
     Epoch, GroupPublicKey, GroupSigError, MemberKey, Result,
     encoding::{G1_BYTES, Reader, SCALAR_BYTES, U64_BYTES, Writer},
     keys::random_nonzero,
+    msm::Bases,
 };
 
 /// Domain tag of the Fiat-Shamir challenge.
@@ -74,29 +75,30 @@ impl MemberKey {
         let [r_alpha, r_beta, r_x, r_delta1, r_delta2] = r;
 
         // T1 = u^α, T2 = v^β, T3 = A·h^{α+β}.
-        let t = G1Projective::normalize_batch(&[
-            gpk.u * alpha,
-            gpk.v * beta,
-            gpk.h * (alpha + beta) + self.a,
-        ]);
-        let (t1, t2, t3) = (t[0], t[1], t[2]);
-
-        // R1 = u^{r_α}, R2 = v^{r_β}, R4 = T1^{r_x}·u^{-r_δ1}, R5 = T2^{r_x}·v^{-r_δ2},
-        // R3 = e(T3^{r_x}·h^{-r_δ1-r_δ2}, g2) · e(h^{-r_α-r_β}, w).
+        // The signer knows α and β, so T1^{r_x} = u^{α·r_x} and T2^{r_x} = v^{β·r_x}:
+        // R1 = u^{r_α}, R2 = v^{r_β}, R4 = u^{α·r_x − r_δ1}, R5 = v^{β·r_x − r_δ2},
+        // R3 = e(T3^{r_x}·h^{-r_δ1-r_δ2}, g2) · e(h^{-r_α-r_β}, w) with
+        // T3^{r_x}·h^{-r_δ1-r_δ2} = A^{r_x}·h^{(α+β)·r_x − r_δ1 − r_δ2}.
+        let bases = Bases::new(&[gpk.u, gpk.v, gpk.h, self.a]);
+        let (u, v, h, a) = (0, 1, 2, 3);
         let p = G1Projective::normalize_batch(&[
-            gpk.u * r_alpha,
-            gpk.v * r_beta,
-            t1 * r_x - gpk.u * r_delta1,
-            t2 * r_x - gpk.v * r_delta2,
-            t3 * r_x - gpk.h * (r_delta1 + r_delta2),
-            gpk.h * (-(r_alpha + r_beta)),
+            bases.combine(&[(u, alpha)]),
+            bases.combine(&[(v, beta)]),
+            bases.combine(&[(h, alpha + beta), (a, Fr::ONE)]),
+            bases.combine(&[(u, r_alpha)]),
+            bases.combine(&[(v, r_beta)]),
+            bases.combine(&[(u, alpha * r_x - r_delta1)]),
+            bases.combine(&[(v, beta * r_x - r_delta2)]),
+            bases.combine(&[(a, r_x), (h, (alpha + beta) * r_x - r_delta1 - r_delta2)]),
+            bases.combine(&[(h, -(r_alpha + r_beta))]),
         ]);
+        let (t1, t2, t3) = (p[0], p[1], p[2]);
         let commitments = Commitments {
-            r1: p[0],
-            r2: p[1],
-            r3: pairing_product(gpk, p[4], p[5])?,
-            r4: p[2],
-            r5: p[3],
+            r1: p[3],
+            r2: p[4],
+            r3: pairing_product(gpk, p[7], p[8])?,
+            r4: p[5],
+            r5: p[6],
         };
         let c = challenge(gpk, msg, &t1, &t2, &t3, &commitments);
         let sig = Signature {
@@ -130,13 +132,15 @@ impl GroupPublicKey {
         // R̃1 = u^{s_α}·T1^{-c}, R̃2 = v^{s_β}·T2^{-c}, R̃4 = T1^{s_x}·u^{-s_δ1},
         // R̃5 = T2^{s_x}·v^{-s_δ2}, and
         // R̃3 = e(T3^{s_x}·h^{-s_δ1-s_δ2}·g1^{-c}, g2) · e(h^{-s_α-s_β}·T3^c, w).
+        let bases = Bases::new(&[self.u, self.v, self.h, self.g1, sig.t1, sig.t2, sig.t3]);
+        let (u, v, h, g1, t1, t2, t3) = (0, 1, 2, 3, 4, 5, 6);
         let p = G1Projective::normalize_batch(&[
-            self.u * sig.s_alpha - sig.t1 * c,
-            self.v * sig.s_beta - sig.t2 * c,
-            sig.t1 * sig.s_x - self.u * sig.s_delta1,
-            sig.t2 * sig.s_x - self.v * sig.s_delta2,
-            sig.t3 * sig.s_x - self.h * (sig.s_delta1 + sig.s_delta2) - self.g1 * c,
-            sig.t3 * c - self.h * (sig.s_alpha + sig.s_beta),
+            bases.combine(&[(u, sig.s_alpha), (t1, -c)]),
+            bases.combine(&[(v, sig.s_beta), (t2, -c)]),
+            bases.combine(&[(t1, sig.s_x), (u, -sig.s_delta1)]),
+            bases.combine(&[(t2, sig.s_x), (v, -sig.s_delta2)]),
+            bases.combine(&[(t3, sig.s_x), (h, -(sig.s_delta1 + sig.s_delta2)), (g1, -c)]),
+            bases.combine(&[(t3, c), (h, -(sig.s_alpha + sig.s_beta))]),
         ]);
         let commitments = Commitments {
             r1: p[0],
