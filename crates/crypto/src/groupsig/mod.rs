@@ -30,6 +30,33 @@
 //! signatures for it: a verifier must accept a signature only for the group's current epoch at
 //! the time it first sees it (the ledger: when the transaction is included), and old-epoch
 //! signatures are trustworthy only if they were recorded before the epoch closed.
+//!
+//! ```
+//! use medshare_crypto::groupsig::{MemberRegistry, generate_group, trace_group};
+//!
+//! let rng = &mut rand::thread_rng();
+//! // The authority T creates its group and enrolls two members (operation 1).
+//! let (gpk, issuing, opening) = generate_group(rng);
+//! let mut registry = MemberRegistry::new(&gpk);
+//! let alice = registry.enroll(&issuing, &gpk, "alice", rng)?;
+//! let bob = registry.enroll(&issuing, &gpk, "bob", rng)?;
+//!
+//! // Alice signs an authorization (Algorithm 3's A_info); anyone verifies it...
+//! let sig = alice.sign(&gpk, b"authorization", rng)?;
+//! gpk.verify(b"authorization", &sig)?;
+//! // ...and learns the group (t'), only T learns the member (t, operation 5).
+//! assert_eq!(trace_group(&[("T", &gpk)], b"authorization", &sig), Some("T"));
+//! let who = opening.open(&gpk, &registry, b"authorization", &sig)?;
+//! assert_eq!(registry.identity(who), Some("alice"));
+//!
+//! // T revokes Alice; the chain applies the revocation, Bob updates from public data.
+//! let (revocation, next) = registry.revoke(&issuing, &gpk, alice.index())?;
+//! assert_eq!(gpk.apply(&revocation)?, next);
+//! let bob = bob.update(&revocation)?;
+//! next.verify(b"later", &bob.sign(&next, b"later", rng)?)?;
+//! assert!(alice.update(&revocation).is_err());
+//! # Ok::<(), medshare_crypto::groupsig::GroupSigError>(())
+//! ```
 
 mod encoding;
 mod error;
