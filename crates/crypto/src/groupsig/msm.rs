@@ -6,6 +6,10 @@
 //! by the GLV endomorphism of BLS12-381 G1 (`k = k1 + λ·k2`, ~128-bit halves) and the halves
 //! of all terms are interleaved in one width-5 wNAF loop (Straus): one shared run of ~128
 //! doublings and one mixed addition per non-zero digit (about 1 in 6) per half.
+//!
+//! Variable time, like arkworks' own scalar multiplication: the signer's scalars are fresh per
+//! signature and only the authority's opening scalars repeat, so this matters only against an
+//! attacker timing the authority's own machine.
 
 use ark_bls12_381::{Fr, G1Affine, G1Projective, g1::Config};
 use ark_ec::{AdditiveGroup, AffineRepr, CurveGroup, scalar_mul::glv::GLVConfig};
