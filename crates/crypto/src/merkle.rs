@@ -6,12 +6,14 @@
 //! accepts any root from a window of recent checkpoints instead (DESIGN.md, "departures"), so a
 //! proof hides which leaf, and which block, it speaks about.
 //!
-//! - Depth [`DEPTH`] = 32: up to 2^32 leaves. Inner nodes are `H_node(left, right)`
+//! - 4-ary, [`DEPTH`] = 16 levels: the 2^32 leaves of a binary tree of depth 32, but a path costs
+//!   16 width-5 hashes in a circuit instead of 32 width-3 ones (4 900 constraints instead of
+//!   7 700, which halves the prover's FFT domain). Inner nodes are `H_node(c_0, .., c_3)`
 //!   ([`poseidon::node`]); an empty leaf is `0`, an empty subtree of height `h + 1` is
-//!   `H_node(Z_h, Z_h)`. Nobody knows a `reg` or `auth` preimage of `0`, so an empty leaf can
-//!   never be proven to be a commitment.
+//!   `H_node(Z_h, Z_h, Z_h, Z_h)`. Nobody knows a `reg` or `auth` preimage of `0`, so an empty
+//!   leaf can never be proven to be a commitment.
 //! - Every node of the filled part is kept, so [`CommitmentTree::path`] serves any leaf, and
-//!   appending `k` leaves at once rehashes about `2k + 32` nodes (one call per block is much
+//!   appending `k` leaves at once rehashes about `k / 3 + 16` nodes (one call per block is much
 //!   cheaper than `k` calls).
 //! - [`CommitmentTree::checkpoint`] records the current root into the window of recent roots;
 //!   the ledger calls it once per block, so a window of `w` covers the last `w` blocks that
@@ -25,17 +27,19 @@ use ark_ff::AdditiveGroup;
 use std::collections::VecDeque;
 use std::sync::OnceLock;
 
-/// Height of the tree: a path has this many siblings.
-pub const DEPTH: usize = 32;
-/// Number of leaves a tree can hold.
-pub const CAPACITY: u64 = 1 << DEPTH;
+/// Children per inner node.
+pub const ARITY: usize = 4;
+/// Height of the tree: a path has this many levels of `ARITY - 1` siblings.
+pub const DEPTH: usize = 16;
+/// Number of leaves a tree can hold: `ARITY^DEPTH = 2^32`.
+pub const CAPACITY: u64 = 1 << (2 * DEPTH);
 /// Largest accepted window of recent roots (bounds what a decoded file can make us allocate).
 pub const MAX_WINDOW: u32 = 1 << 16;
 
 const MAGIC: &[u8; 4] = b"MSCT";
 const FORMAT_VERSION: u8 = 1;
-const HEADER_LEN: usize = 4 + 1 + 1 + 4 + 8;
-const PATH_LEN: usize = 8 + 32 * DEPTH;
+const HEADER_LEN: usize = 4 + 1 + 1 + 1 + 4 + 8;
+const PATH_LEN: usize = 8 + 32 * (ARITY - 1) * DEPTH;
 
 /// What can go wrong with a tree or a path. Nothing is changed when one is returned.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -60,15 +64,15 @@ pub fn empty_subtree(height: usize) -> Fr {
     EMPTY.get_or_init(|| {
         let mut empty = [Fr::ZERO; DEPTH + 1];
         for h in 0..DEPTH {
-            empty[h + 1] = poseidon::node(empty[h], empty[h]);
+            empty[h + 1] = poseidon::node(&[empty[h]; ARITY]);
         }
         empty
     })[height]
 }
 
 /// Where a tree's nodes live. [`CommitmentTree`] keeps them in memory; a ledger keeps them in
-/// its key-value state. Either way [`rehash`] and [`path_in`] do the hashing, so every copy of
-/// a tree agrees on its roots and paths.
+/// its key-value state. Either way [`rehash`] and [`path_in`] do the hashing, so every copy of a
+/// tree agrees on its roots and paths.
 pub trait NodeStore {
     /// The node at `height` (0 = leaves) and `index`; `None` in the empty part of the tree.
     fn node(&self, height: usize, index: u64) -> Option<Fr>;
@@ -80,21 +84,26 @@ pub trait NodeStoreMut: NodeStore {
     fn set_node(&mut self, height: usize, index: u64, value: Fr);
 }
 
+fn node_or_empty(nodes: &impl NodeStore, height: usize, index: u64) -> Fr {
+    nodes
+        .node(height, index)
+        .unwrap_or_else(|| empty_subtree(height))
+}
+
 /// Rehashes the ancestors of the leaves `start..end`, which must already be stored: the parents
-/// of the changed nodes, level by level, so `k` new leaves cost about `2k + 32` hashes.
-pub fn rehash<N: NodeStoreMut>(nodes: &mut N, start: u64, end: u64) {
+/// of the changed nodes, level by level, so `k` new leaves cost about `k / 3 + 16` hashes.
+pub fn rehash(nodes: &mut impl NodeStoreMut, start: u64, end: u64) {
     if start >= end {
         return;
     }
-    let node = |nodes: &N, h: usize, i: u64| nodes.node(h, i).unwrap_or_else(|| empty_subtree(h));
     // [low, high) are the indices changed at the current height.
     let (mut low, mut high) = (start, end);
+    let arity = ARITY as u64;
     for h in 0..DEPTH {
-        let (parent_low, parent_high) = (low / 2, (high - 1) / 2 + 1);
+        let (parent_low, parent_high) = (low / arity, (high - 1) / arity + 1);
         for parent in parent_low..parent_high {
-            let left = node(nodes, h, 2 * parent);
-            let right = node(nodes, h, 2 * parent + 1);
-            nodes.set_node(h + 1, parent, poseidon::node(left, right));
+            let children = std::array::from_fn(|k| node_or_empty(nodes, h, arity * parent + k as u64));
+            nodes.set_node(h + 1, parent, poseidon::node(&children));
         }
         (low, high) = (parent_low, parent_high);
     }
@@ -102,20 +111,23 @@ pub fn rehash<N: NodeStoreMut>(nodes: &mut N, start: u64, end: u64) {
 
 /// The root of the tree stored in `nodes`.
 pub fn root_in(nodes: &impl NodeStore) -> Fr {
-    nodes.node(DEPTH, 0).unwrap_or_else(|| empty_subtree(DEPTH))
+    node_or_empty(nodes, DEPTH, 0)
 }
 
 /// The authentication path of the leaf at `position` in the tree stored in `nodes`.
 pub fn path_in(nodes: &impl NodeStore, position: u64) -> MerklePath {
     let siblings = std::array::from_fn(|h| {
-        nodes
-            .node(h, (position >> h) ^ 1)
-            .unwrap_or_else(|| empty_subtree(h))
+        let index = position >> (2 * h);
+        let (first, slot) = (index - index % ARITY as u64, index % ARITY as u64);
+        let mut others = (0..ARITY as u64)
+            .filter(|&k| k != slot)
+            .map(|k| node_or_empty(nodes, h, first + k));
+        std::array::from_fn(|_| others.next().expect("ARITY - 1 siblings"))
     });
     MerklePath { position, siblings }
 }
 
-/// The nodes of an in-memory tree: `levels[h][i]` for every `i < ceil(len / 2^h)`.
+/// The nodes of an in-memory tree: `levels[h][i]` for every `i < ceil(len / 4^h)`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Levels(Vec<Vec<Fr>>);
 
@@ -128,8 +140,7 @@ impl NodeStore for Levels {
 impl NodeStoreMut for Levels {
     fn set_node(&mut self, height: usize, index: u64, value: Fr) {
         let level = &mut self.0[height];
-        let index = index as usize;
-        match level.get_mut(index) {
+        match level.get_mut(index as usize) {
             Some(slot) => *slot = value,
             None => level.push(value),
         }
@@ -143,10 +154,10 @@ struct Checkpoint {
     root: Fr,
 }
 
-/// Append-only Poseidon Merkle tree of depth 32 with a window of recent roots.
+/// Append-only 4-ary Poseidon Merkle tree of depth 16 (2^32 leaves) with a window of recent roots.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommitmentTree {
-    /// `levels.0[h][i]` is the node at height `h`, index `i`, for every `i < ceil(len / 2^h)`;
+    /// `levels.0[h][i]` is the node at height `h`, index `i`, for every `i < ceil(len / 4^h)`;
     /// `levels.0[0]` are the leaves. The last node of a level may cover a partly filled subtree
     /// (hashed with empty subtrees); every other one is final.
     levels: Levels,
@@ -262,7 +273,7 @@ impl CommitmentTree {
         self.window as u32
     }
 
-    /// Canonical encoding: `"MSCT" | version u8 | depth u8 | window u32 | n u64 | n leaves
+    /// Canonical encoding: `"MSCT" | version u8 | arity u8 | depth u8 | window u32 | n u64 | n leaves
     /// (32 bytes each) | c u32 | c checkpoint leaf counts (u64 each)`, integers little-endian.
     /// Inner nodes and checkpoint roots are not stored: they follow from the leaves.
     pub fn to_bytes(&self) -> Vec<u8> {
@@ -271,6 +282,7 @@ impl CommitmentTree {
             Vec::with_capacity(HEADER_LEN + 32 * leaves.len() + 4 + 8 * self.recent.len());
         out.extend_from_slice(MAGIC);
         out.push(FORMAT_VERSION);
+        out.push(ARITY as u8);
         out.push(DEPTH as u8);
         out.extend_from_slice(&(self.window as u32).to_le_bytes());
         out.extend_from_slice(&(leaves.len() as u64).to_le_bytes());
@@ -294,8 +306,8 @@ impl CommitmentTree {
         if reader.u8()? != FORMAT_VERSION {
             return Err(MerkleError::Decode("unsupported format version"));
         }
-        if usize::from(reader.u8()?) != DEPTH {
-            return Err(MerkleError::Decode("wrong tree depth"));
+        if usize::from(reader.u8()?) != ARITY || usize::from(reader.u8()?) != DEPTH {
+            return Err(MerkleError::Decode("wrong tree shape"));
         }
         let window = reader.u32()?;
         if !(1..=MAX_WINDOW).contains(&window) {
@@ -382,18 +394,19 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// The authentication path of one leaf: its position and the 32 siblings from the leaf level
-/// up. A private input of the authorization and extraction circuits: it tells which commitment
-/// a proof is about, so its `Debug` prints nothing.
+/// The authentication path of one leaf: its position and, from the leaf level up, the three
+/// siblings of the path's node at each level (in order, the node's own slot left out). A private
+/// input of the authorization and extraction circuits: it tells which commitment a proof is
+/// about, so its `Debug` prints nothing.
 #[derive(Clone, PartialEq, Eq)]
 pub struct MerklePath {
     position: u64,
-    siblings: [Fr; DEPTH],
+    siblings: [[Fr; ARITY - 1]; DEPTH],
 }
 
 impl MerklePath {
     /// A path from its parts (for instance decoded from a node's answer).
-    pub fn new(position: u64, siblings: [Fr; DEPTH]) -> Result<Self, MerkleError> {
+    pub fn new(position: u64, siblings: [[Fr; ARITY - 1]; DEPTH]) -> Result<Self, MerkleError> {
         if position >= CAPACITY {
             return Err(MerkleError::UnknownPosition {
                 position,
@@ -409,13 +422,14 @@ impl MerklePath {
     }
 
     /// Siblings, from the leaf level up.
-    pub fn siblings(&self) -> &[Fr; DEPTH] {
+    pub fn siblings(&self) -> &[[Fr; ARITY - 1]; DEPTH] {
         &self.siblings
     }
 
-    /// Whether the node on the path at `height` is a right child (bit `height` of the position).
-    pub fn is_right_child(&self, height: usize) -> bool {
-        (self.position >> height) & 1 == 1
+    /// Which child of its parent (0..4) the path's node at `height` is: base-4 digit `height`
+    /// of the position.
+    pub fn slot(&self, height: usize) -> usize {
+        ((self.position >> (2 * height)) & 3) as usize
     }
 
     /// The root this path leads to from `leaf`.
@@ -423,12 +437,16 @@ impl MerklePath {
         self.siblings
             .iter()
             .enumerate()
-            .fold(leaf, |node, (h, &sibling)| {
-                if self.is_right_child(h) {
-                    poseidon::node(sibling, node)
-                } else {
-                    poseidon::node(node, sibling)
-                }
+            .fold(leaf, |node, (h, siblings)| {
+                let slot = self.slot(h);
+                let mut others = siblings.iter();
+                poseidon::node(&std::array::from_fn(|k| {
+                    if k == slot {
+                        node
+                    } else {
+                        *others.next().expect("ARITY - 1 siblings")
+                    }
+                }))
             })
     }
 
@@ -437,11 +455,11 @@ impl MerklePath {
         self.root_for(leaf) == root
     }
 
-    /// `position u64 LE | 32 siblings (32 bytes each)`.
+    /// `position u64 LE | 16 × 3 siblings (32 bytes each)`.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(PATH_LEN);
         out.extend_from_slice(&self.position.to_le_bytes());
-        for sibling in &self.siblings {
+        for sibling in self.siblings.iter().flatten() {
             out.extend_from_slice(&fr_to_bytes(sibling));
         }
         out
@@ -450,12 +468,12 @@ impl MerklePath {
     /// Decode [`Self::to_bytes`].
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, MerkleError> {
         if bytes.len() != PATH_LEN {
-            return Err(MerkleError::Decode("a path is 8 + 32 * 32 bytes"));
+            return Err(MerkleError::Decode("a path is 8 + 16 * 3 * 32 bytes"));
         }
         let mut reader = Reader(bytes);
         let position = reader.u64()?;
-        let mut siblings = [Fr::ZERO; DEPTH];
-        for sibling in &mut siblings {
+        let mut siblings = [[Fr::ZERO; ARITY - 1]; DEPTH];
+        for sibling in siblings.iter_mut().flatten() {
             *sibling = fr_from_bytes(&reader.array()?)
                 .map_err(|_| MerkleError::Decode("non-canonical sibling"))?;
         }
@@ -477,19 +495,20 @@ mod tests {
         (1..=n).map(|i| Fr::from(i * 1_000_003)).collect()
     }
 
-    /// Root of a list of leaves computed the slow, obvious way: pad to a full level and fold.
+    /// Root of a list of leaves computed the slow, obvious way: pad each level to a multiple of
+    /// four and hash groups of four.
     fn naive_root(leaves: &[Fr]) -> Fr {
+        if leaves.is_empty() {
+            return empty_subtree(DEPTH);
+        }
         let mut level = leaves.to_vec();
         for h in 0..DEPTH {
-            if level.len() % 2 == 1 {
+            while !level.len().is_multiple_of(ARITY) {
                 level.push(empty_subtree(h));
             }
-            if level.is_empty() {
-                return empty_subtree(DEPTH);
-            }
             level = level
-                .chunks(2)
-                .map(|pair| poseidon::node(pair[0], pair[1]))
+                .chunks(ARITY)
+                .map(|group| poseidon::node(group.try_into().unwrap()))
                 .collect();
         }
         level[0]
@@ -512,7 +531,7 @@ mod tests {
 
     #[test]
     fn roots_and_paths_match_the_naive_tree() {
-        let all = leaves(19);
+        let all = leaves(21);
         let mut tree = CommitmentTree::new(4).unwrap();
         for (i, leaf) in all.iter().enumerate() {
             assert_eq!(tree.append(*leaf).unwrap(), i as u64);
@@ -552,6 +571,7 @@ mod tests {
         let path = tree.path(3).unwrap();
         assert!(!path.verifies(all[2], tree.root()));
         let moved = MerklePath::new(2, *path.siblings()).unwrap();
+        assert!(!moved.verifies(all[2], tree.root()));
         assert!(!moved.verifies(all[3], tree.root()));
         let old_root = naive_root(&all[..5]);
         assert!(!path.verifies(all[3], old_root));
@@ -622,12 +642,14 @@ mod tests {
         bad_magic[0] ^= 1;
         let mut bad_version = good.clone();
         bad_version[4] = 2;
+        let mut bad_arity = good.clone();
+        bad_arity[5] = 2;
         let mut bad_depth = good.clone();
-        bad_depth[5] = 20;
+        bad_depth[6] = 32;
         let mut zero_window = good.clone();
-        zero_window[6..10].copy_from_slice(&0u32.to_le_bytes());
+        zero_window[7..11].copy_from_slice(&0u32.to_le_bytes());
         let mut huge_len = good.clone();
-        huge_len[10..18].copy_from_slice(&(u64::MAX / 2).to_le_bytes());
+        huge_len[11..19].copy_from_slice(&(u64::MAX / 2).to_le_bytes());
         let mut non_canonical = good.clone();
         non_canonical[leaf0..leaf0 + 32].fill(0xff);
         let mut unordered = good.clone();
@@ -644,6 +666,7 @@ mod tests {
         for (name, bytes) in [
             ("magic", bad_magic),
             ("version", bad_version),
+            ("arity", bad_arity),
             ("depth", bad_depth),
             ("window", zero_window),
             ("leaf count", huge_len),

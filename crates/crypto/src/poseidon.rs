@@ -1,7 +1,7 @@
 //! Poseidon over the BLS12-381 scalar field: the `H_*` hashes of DESIGN.md.
 //!
 //! Seed 000 hashes with SHA-256 inside its circuits; medshare uses Poseidon instead (DESIGN.md,
-//! "departures"): a width-3 permutation costs 237 R1CS constraints against ~27 000 for SHA-256.
+//! "departures"): a width-5 permutation costs 297 R1CS constraints against ~27 000 for SHA-256.
 //!
 //! # Parameters (fixed; changing any of them changes every commitment on chain)
 //!
@@ -16,11 +16,11 @@
 //!   matrix. The tests check the permutation against the reference vectors for both widths, so
 //!   these are exactly the reference instances.
 //! - Only those two widths are used, so that every instance we run is one the reference
-//!   implementation published vectors for. Width 3 (rate 2) for `pk` (one input, zero padded) and
-//!   `node` (two); width 5 (rate 4) for `reg` (three inputs, zero padded), `auth` (four) and
-//!   `bind` (any number, a sponge). Padding the one- and three-input hashes costs 6 and 36
-//!   constraints per proof, which buys not having to trust round numbers nobody published vectors
-//!   for.
+//!   implementation published vectors for. Width 3 (rate 2) for `pk` (one input, zero padded):
+//!   237 constraints in a circuit. Width 5 (rate 4) for `reg` (three inputs, zero padded),
+//!   `auth` (four), `node` (four: the commitment trees are 4-ary, see `merkle`) and `bind` (any
+//!   number, a sponge): 297 constraints. A width-4 `reg` would save ~30 constraints, not worth
+//!   trusting round numbers nobody published vectors for.
 //!
 //! # Domain separation
 //!
@@ -115,7 +115,7 @@ pub enum Domain {
     Reg,
     /// `re_auth = H_auth(α, pk_A, pk_H, σ')`: authorization commitment (Alg. 3, line 4).
     Auth,
-    /// Inner node of a commitment Merkle tree: `H_node(left, right)`.
+    /// Inner node of a 4-ary commitment Merkle tree: `H_node(c_0, c_1, c_2, c_3)`.
     Node,
     /// `binding = H_bind(transaction bytes)`: ties a proof to its transaction. Native only.
     Bind,
@@ -145,8 +145,8 @@ impl Domain {
     /// The permutation width this domain hashes with (see the module docs for why).
     pub const fn width(self) -> Width {
         match self {
-            Domain::Pk | Domain::Node => Width::Three,
-            Domain::Reg | Domain::Auth | Domain::Bind => Width::Five,
+            Domain::Pk => Width::Three,
+            Domain::Reg | Domain::Auth | Domain::Node | Domain::Bind => Width::Five,
         }
     }
 
@@ -229,9 +229,9 @@ pub fn hash_bytes(domain: Domain, bytes: &[u8]) -> Fr {
     hash(domain, &elements)
 }
 
-/// `H_node(left, right)`: an inner node of a commitment tree.
-pub fn node(left: Fr, right: Fr) -> Fr {
-    hash(Domain::Node, &[left, right])
+/// `H_node(c_0, c_1, c_2, c_3)`: an inner node of a commitment tree, from its four children.
+pub fn node(children: &[Fr; 4]) -> Fr {
+    hash(Domain::Node, children)
 }
 
 /// `pk = H_pk(sk)`.

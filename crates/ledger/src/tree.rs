@@ -5,7 +5,7 @@
 //! 32 reads and nothing has to be rebuilt at start-up.
 //!
 //! Appends during a block only store the leaf; [`finish_block`] then rehashes the touched nodes
-//! once. `n` appends cost about `2n + 32` hashes instead of `32n`, which matters when every
+//! once. `n` appends cost about `n / 3 + 16` hashes instead of `16n`, which matters when every
 //! validator hashes every append. Roots therefore change once per block, and a proof
 //! must name the root at the end of one of the last [`RECENT_ROOTS`] blocks that changed the tree
 //! (DESIGN.md: membership against a window of recent roots, not a per-block root).

@@ -1,0 +1,281 @@
+//! The three relations of seed 000's sharing mechanism (§IV, Algorithms 1, 3 and 5), as DESIGN.md
+//! states them, each a typed statement (public inputs) and witness (private inputs).
+//!
+//! Every circuit also takes the public `binding = H_bind(transaction)` (DESIGN.md, "departures"),
+//! which ties the proof to the one transaction it was made for.
+
+use crate::CircuitId;
+use crate::gadgets::{PathVar, binding_input, hash};
+use ark_r1cs_std::alloc::AllocVar;
+use ark_r1cs_std::eq::EqGadget;
+use ark_r1cs_std::fields::fp::FpVar;
+use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
+use medshare_crypto::merkle::MerklePath;
+use medshare_crypto::poseidon::{
+    Domain, Fr, Salt, SecretKey, authorization_commitment, registration_commitment,
+};
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// The public inputs of one of the three circuits. Sealed: the three statements below are the
+/// only ones.
+pub trait Statement: sealed::Sealed + Send + Sync {
+    /// The private inputs that prove this statement.
+    type Witness: Send + Sync;
+    /// The circuit that proves it.
+    const CIRCUIT: CircuitId;
+    /// Public inputs, in the order the circuit allocates them.
+    fn public_inputs(&self) -> Vec<Fr>;
+    /// Lay out the circuit's constraints; with an assignment, also its values. Internal: the
+    /// prover and the setup call it.
+    #[doc(hidden)]
+    fn synthesize(
+        cs: ConstraintSystemRef<Fr>,
+        assignment: Option<(&Self, &Self::Witness)>,
+    ) -> Result<(), SynthesisError>;
+}
+
+/// arkworks' view of a circuit: a statement type and, when proving, its assignment.
+pub(crate) struct Circuit<'a, S: Statement>(pub(crate) Option<(&'a S, &'a S::Witness)>);
+
+impl<S: Statement> ConstraintSynthesizer<Fr> for Circuit<'_, S> {
+    fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
+        S::synthesize(cs, self.0)
+    }
+}
+
+fn input(cs: &ConstraintSystemRef<Fr>, value: Option<Fr>) -> Result<FpVar<Fr>, SynthesisError> {
+    FpVar::new_input(cs.clone(), || {
+        value.ok_or(SynthesisError::AssignmentMissing)
+    })
+}
+
+fn witness(cs: &ConstraintSystemRef<Fr>, value: Option<&Fr>) -> Result<FpVar<Fr>, SynthesisError> {
+    FpVar::new_witness(cs.clone(), || {
+        value.copied().ok_or(SynthesisError::AssignmentMissing)
+    })
+}
+
+/// Registration (seed 000 Alg. 1): "I know `sk_A` behind `pk_A` and the salt `σ` of
+/// `re = H_reg(α, pk_A, σ)`".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RegistrationStatement {
+    pub pk_a: Fr,
+    pub re: Fr,
+    pub alpha: Fr,
+    pub binding: Fr,
+}
+
+/// Private inputs of a registration.
+#[derive(Clone, Debug)]
+pub struct RegistrationWitness {
+    pub sk_a: SecretKey,
+    pub salt: Salt,
+}
+
+impl RegistrationWitness {
+    /// The statement this witness proves for MDA `alpha` in a transaction hashing to `binding`.
+    pub fn statement(&self, alpha: Fr, binding: Fr) -> RegistrationStatement {
+        let pk_a = self.sk_a.public_key();
+        RegistrationStatement {
+            pk_a,
+            re: registration_commitment(alpha, pk_a, &self.salt),
+            alpha,
+            binding,
+        }
+    }
+}
+
+impl sealed::Sealed for RegistrationStatement {}
+
+impl Statement for RegistrationStatement {
+    type Witness = RegistrationWitness;
+    const CIRCUIT: CircuitId = CircuitId::Registration;
+
+    fn public_inputs(&self) -> Vec<Fr> {
+        vec![self.pk_a, self.re, self.alpha, self.binding]
+    }
+
+    fn synthesize(
+        cs: ConstraintSystemRef<Fr>,
+        assignment: Option<(&Self, &Self::Witness)>,
+    ) -> Result<(), SynthesisError> {
+        let (s, w) = (assignment.map(|a| a.0), assignment.map(|a| a.1));
+        let pk_a = input(&cs, s.map(|s| s.pk_a))?;
+        let re = input(&cs, s.map(|s| s.re))?;
+        let alpha = input(&cs, s.map(|s| s.alpha))?;
+        binding_input(cs.clone(), s.map(|s| s.binding))?;
+        let sk_a = witness(&cs, w.map(|w| w.sk_a.expose_secret()))?;
+        let salt = witness(&cs, w.map(|w| w.salt.expose_secret()))?;
+
+        hash(cs.clone(), Domain::Pk, &[sk_a])?.enforce_equal(&pk_a)?;
+        hash(cs, Domain::Reg, &[alpha, pk_a, salt])?.enforce_equal(&re)
+    }
+}
+
+/// Authorization (seed 000 Alg. 3): "I own a registration of α under `pk_A` in the tree with
+/// root `root`, and `re_auth = H_auth(α, pk_A, pk_H, σ')`".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AuthorizationStatement {
+    pub pk_a: Fr,
+    pub pk_h: Fr,
+    /// A recent root of the registration tree.
+    pub root: Fr,
+    pub alpha: Fr,
+    pub re_auth: Fr,
+    pub binding: Fr,
+}
+
+/// Private inputs of an authorization.
+#[derive(Clone, Debug)]
+pub struct AuthorizationWitness {
+    pub sk_a: SecretKey,
+    /// `σ` of the registration.
+    pub salt: Salt,
+    /// `σ'` of the new authorization.
+    pub salt_auth: Salt,
+    /// Path of `re` in the registration tree.
+    pub path: MerklePath,
+}
+
+impl AuthorizationWitness {
+    /// The statement this witness proves: authorizing `pk_h` to MDA `alpha`, against the root
+    /// the path leads to, in a transaction hashing to `binding`.
+    pub fn statement(&self, alpha: Fr, pk_h: Fr, binding: Fr) -> AuthorizationStatement {
+        let pk_a = self.sk_a.public_key();
+        let re = registration_commitment(alpha, pk_a, &self.salt);
+        AuthorizationStatement {
+            pk_a,
+            pk_h,
+            root: self.path.root_for(re),
+            alpha,
+            re_auth: authorization_commitment(alpha, pk_a, pk_h, &self.salt_auth),
+            binding,
+        }
+    }
+}
+
+impl sealed::Sealed for AuthorizationStatement {}
+
+impl Statement for AuthorizationStatement {
+    type Witness = AuthorizationWitness;
+    const CIRCUIT: CircuitId = CircuitId::Authorization;
+
+    fn public_inputs(&self) -> Vec<Fr> {
+        vec![
+            self.pk_a,
+            self.pk_h,
+            self.root,
+            self.alpha,
+            self.re_auth,
+            self.binding,
+        ]
+    }
+
+    fn synthesize(
+        cs: ConstraintSystemRef<Fr>,
+        assignment: Option<(&Self, &Self::Witness)>,
+    ) -> Result<(), SynthesisError> {
+        let (s, w) = (assignment.map(|a| a.0), assignment.map(|a| a.1));
+        let pk_a = input(&cs, s.map(|s| s.pk_a))?;
+        let pk_h = input(&cs, s.map(|s| s.pk_h))?;
+        let root = input(&cs, s.map(|s| s.root))?;
+        let alpha = input(&cs, s.map(|s| s.alpha))?;
+        let re_auth = input(&cs, s.map(|s| s.re_auth))?;
+        binding_input(cs.clone(), s.map(|s| s.binding))?;
+        let sk_a = witness(&cs, w.map(|w| w.sk_a.expose_secret()))?;
+        let salt = witness(&cs, w.map(|w| w.salt.expose_secret()))?;
+        let salt_auth = witness(&cs, w.map(|w| w.salt_auth.expose_secret()))?;
+        let path = PathVar::new_witness(cs.clone(), w.map(|w| &w.path))?;
+
+        hash(cs.clone(), Domain::Pk, &[sk_a])?.enforce_equal(&pk_a)?;
+        let re = hash(
+            cs.clone(),
+            Domain::Reg,
+            &[alpha.clone(), pk_a.clone(), salt],
+        )?;
+        path.root_for(cs.clone(), &re)?.enforce_equal(&root)?;
+        hash(cs, Domain::Auth, &[alpha, pk_a, pk_h, salt_auth])?.enforce_equal(&re_auth)
+    }
+}
+
+/// Extraction (seed 000 Alg. 5): "I am `pk_H`, and `re_auth`, an authorization of α from `pk_A`
+/// to me, is in the authorization tree with root `root_auth`".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExtractionStatement {
+    pub re_auth: Fr,
+    pub pk_a: Fr,
+    pub pk_h: Fr,
+    /// A recent root of the authorization tree.
+    pub root_auth: Fr,
+    pub alpha: Fr,
+    pub binding: Fr,
+}
+
+/// Private inputs of an extraction.
+#[derive(Clone, Debug)]
+pub struct ExtractionWitness {
+    pub sk_h: SecretKey,
+    /// `σ'` of the authorization (received in its envelope).
+    pub salt_auth: Salt,
+    /// Path of `re_auth` in the authorization tree.
+    pub path: MerklePath,
+}
+
+impl ExtractionWitness {
+    /// The statement this witness proves: extracting MDA `alpha` that `pk_a` authorized, against
+    /// the root the path leads to, in a transaction hashing to `binding`.
+    pub fn statement(&self, alpha: Fr, pk_a: Fr, binding: Fr) -> ExtractionStatement {
+        let pk_h = self.sk_h.public_key();
+        let re_auth = authorization_commitment(alpha, pk_a, pk_h, &self.salt_auth);
+        ExtractionStatement {
+            re_auth,
+            pk_a,
+            pk_h,
+            root_auth: self.path.root_for(re_auth),
+            alpha,
+            binding,
+        }
+    }
+}
+
+impl sealed::Sealed for ExtractionStatement {}
+
+impl Statement for ExtractionStatement {
+    type Witness = ExtractionWitness;
+    const CIRCUIT: CircuitId = CircuitId::Extraction;
+
+    fn public_inputs(&self) -> Vec<Fr> {
+        vec![
+            self.re_auth,
+            self.pk_a,
+            self.pk_h,
+            self.root_auth,
+            self.alpha,
+            self.binding,
+        ]
+    }
+
+    fn synthesize(
+        cs: ConstraintSystemRef<Fr>,
+        assignment: Option<(&Self, &Self::Witness)>,
+    ) -> Result<(), SynthesisError> {
+        let (s, w) = (assignment.map(|a| a.0), assignment.map(|a| a.1));
+        let re_auth = input(&cs, s.map(|s| s.re_auth))?;
+        let pk_a = input(&cs, s.map(|s| s.pk_a))?;
+        let pk_h = input(&cs, s.map(|s| s.pk_h))?;
+        let root_auth = input(&cs, s.map(|s| s.root_auth))?;
+        let alpha = input(&cs, s.map(|s| s.alpha))?;
+        binding_input(cs.clone(), s.map(|s| s.binding))?;
+        let sk_h = witness(&cs, w.map(|w| w.sk_h.expose_secret()))?;
+        let salt_auth = witness(&cs, w.map(|w| w.salt_auth.expose_secret()))?;
+        let path = PathVar::new_witness(cs.clone(), w.map(|w| &w.path))?;
+
+        hash(cs.clone(), Domain::Pk, &[sk_h])?.enforce_equal(&pk_h)?;
+        path.root_for(cs.clone(), &re_auth)?
+            .enforce_equal(&root_auth)?;
+        hash(cs, Domain::Auth, &[alpha, pk_a, pk_h, salt_auth])?.enforce_equal(&re_auth)
+    }
+}
