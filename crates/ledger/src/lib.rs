@@ -6,6 +6,7 @@
 //! node decides where state lives.
 
 pub mod block;
+pub mod build;
 pub mod genesis;
 pub mod machine;
 pub mod state;

@@ -18,11 +18,12 @@ use crate::{
     tx::{Kind, Transaction},
     types::{Field, GroupId, Hash},
 };
+use commonware_codec::DecodeExt;
 use commonware_cryptography::{Verifier as _, ed25519};
 use medshare_crypto::groupsig::{GroupPublicKey, Revocation, Signature as GroupSignature};
 use medshare_zk::{
     AuthorizationStatement, ExtractionStatement, PreparedVerifyingKey, Proof, RegistrationStatement,
-    batch_verify,
+    Statement, batch_verify,
 };
 use sha2::{Digest as _, Sha256};
 use std::{
@@ -106,6 +107,29 @@ pub struct BlockEnv {
     pub timestamp_ms: u64,
 }
 
+/// Verifies the proofs of one circuit in one batch; if the batch fails, one by one, marking
+/// each bad proof's transaction.
+fn settle<S: Statement + Clone>(
+    key: &PreparedVerifyingKey,
+    claims: Vec<(usize, S, Proof)>,
+    kind: Kind,
+    results: &mut [Result<Checked, TxError>],
+    rng: &mut (impl rand::RngCore + rand::CryptoRng),
+) {
+    if claims.is_empty() {
+        return;
+    }
+    let batch: Vec<(S, Proof)> = claims.iter().map(|(_, s, p)| (s.clone(), p.clone())).collect();
+    if batch_verify(key, &batch, rng).is_ok() {
+        return;
+    }
+    for (index, statement, proof) in &claims {
+        if key.verify(statement, proof).is_err() {
+            results[*index] = Err(TxError::InvalidProof(kind));
+        }
+    }
+}
+
 /// The verifying keys of the three circuits, prepared once.
 pub struct VerifyingKeys {
     pub registration: PreparedVerifyingKey,
@@ -145,6 +169,11 @@ impl Machine {
 
     pub fn chain_id(&self) -> &str {
         &self.chain_id
+    }
+
+    /// Decodes a group public key (cached by its bytes).
+    pub fn parse_group_key(&self, bytes: &[u8]) -> Result<Arc<GroupPublicKey>, String> {
+        self.group_key(bytes).map(|(_, key)| key)
     }
 
     fn group_key(&self, bytes: &[u8]) -> Result<(Hash, Arc<GroupPublicKey>), String> {
@@ -217,7 +246,7 @@ impl Machine {
             }
             Transaction::AdvanceGroupEpoch(body) => {
                 let record = Self::group(state, &body.group)?;
-                let authority = ed25519::PublicKey::try_from(record.authority.as_slice())
+                let authority = ed25519::PublicKey::decode(record.authority.as_slice())
                     .map_err(|_| TxError::NotAnAuthority)?;
                 if !authority.verify(AUTHORITY_NAMESPACE, &message(), &body.signature) {
                     return Err(TxError::BadAuthoritySignature);
@@ -298,20 +327,9 @@ impl Machine {
             }
         }
         let mut rng = rand::thread_rng();
-        let mut settle = |key: &PreparedVerifyingKey, claims: Vec<(usize, _, Proof)>, kind: Kind| {
-            let batch: Vec<_> = claims.iter().map(|(_, s, p)| (s, p)).collect();
-            if batch.is_empty() || batch_verify(key, &batch, &mut rng).is_ok() {
-                return;
-            }
-            for (index, statement, proof) in &claims {
-                if key.verify(statement, proof).is_err() {
-                    results[*index] = Err(TxError::InvalidProof(kind));
-                }
-            }
-        };
-        settle(&self.keys.registration, registrations, Kind::Register);
-        settle(&self.keys.authorization, authorizations, Kind::Authorize);
-        settle(&self.keys.extraction, extractions, Kind::Extract);
+        settle(&self.keys.registration, registrations, Kind::Register, &mut results, &mut rng);
+        settle(&self.keys.authorization, authorizations, Kind::Authorize, &mut results, &mut rng);
+        settle(&self.keys.extraction, extractions, Kind::Extract, &mut results, &mut rng);
         results
     }
 

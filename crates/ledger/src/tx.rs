@@ -46,6 +46,12 @@ pub enum Kind {
     Note = 6,
 }
 
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 impl Kind {
     fn from_u8(byte: u8) -> Option<Self> {
         Some(match byte {

@@ -1,7 +1,6 @@
 //! Small value types shared by transactions, blocks and state records, with canonical encodings.
 
 use ark_ff::{BigInteger, PrimeField};
-use serde::{Deserialize as _, Serialize as _};
 use bytes::{Buf, BufMut};
 use commonware_codec::{EncodeSize, Error as CodecError, FixedSize, RangeCfg, Read, ReadExt, Write};
 use medshare_crypto::poseidon::Fr;
@@ -78,7 +77,7 @@ impl serde::Serialize for Field {
         if s.is_human_readable() {
             s.serialize_str(&self.to_hex())
         } else {
-            self.to_bytes().serialize(s)
+            serde::Serialize::serialize(&self.to_bytes(), s)
         }
     }
 }
@@ -87,11 +86,11 @@ impl<'de> serde::Deserialize<'de> for Field {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         use serde::de::Error;
         if d.is_human_readable() {
-            let text = String::deserialize(d)?;
+            let text = <String as serde::Deserialize>::deserialize(d)?;
             Self::from_hex(&text)
                 .ok_or_else(|| D::Error::custom("expected 64 hex digits of a canonical scalar"))
         } else {
-            let bytes = <[u8; 32]>::deserialize(d)?;
+            let bytes = <[u8; 32] as serde::Deserialize>::deserialize(d)?;
             Self::from_bytes(&bytes).ok_or_else(|| D::Error::custom("not a canonical scalar"))
         }
     }
