@@ -15,6 +15,7 @@
 
 pub mod apportion;
 mod scalar;
+pub mod shapley;
 pub mod valorization;
 
 pub use scalar::{ParseRationalError, Rational, Scalar, parse_rational, rational_from_f64, to_f64};
