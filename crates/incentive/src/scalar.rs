@@ -9,8 +9,11 @@ use std::fmt;
 use std::str::FromStr;
 
 use num_bigint::BigInt;
+use num_integer::Integer;
 use num_rational::BigRational;
 use num_traits::{FromPrimitive, Num, Signed, ToPrimitive, Zero};
+
+use crate::valorization::{Ldl, Matrix, NotPositiveDefinite};
 
 /// Exact rational number: the type of every on-chain quantity in this crate.
 pub type Rational = BigRational;
@@ -25,6 +28,13 @@ pub trait Scalar:
 
     /// False for NaN and infinities, which no model assumption admits.
     fn is_finite(&self) -> bool;
+
+    /// Solves `Q x = b` for a symmetric `Q`, or reports the first leading block of `Q` that is not
+    /// positive definite — the model's strict-concavity check.
+    fn solve_positive_definite(
+        q: &Matrix<Self>,
+        b: &[Self],
+    ) -> Result<Vec<Self>, NotPositiveDefinite>;
 }
 
 impl Scalar for f64 {
@@ -35,6 +45,14 @@ impl Scalar for f64 {
     fn is_finite(&self) -> bool {
         f64::is_finite(*self)
     }
+
+    /// `L D Lᵀ` factorization.
+    fn solve_positive_definite(
+        q: &Matrix<Self>,
+        b: &[Self],
+    ) -> Result<Vec<Self>, NotPositiveDefinite> {
+        Ok(Ldl::factor(q)?.solve(b))
+    }
 }
 
 impl Scalar for Rational {
@@ -44,6 +62,49 @@ impl Scalar for Rational {
 
     fn is_finite(&self) -> bool {
         true
+    }
+
+    /// Fraction-free (Bareiss) elimination on the integer rows `lcm(denominators) · [Q | b]`:
+    /// exact divisions of integers instead of a gcd per rational operation. The pivot at step k
+    /// is the k-th leading principal minor (times a positive row scale), so its sign is
+    /// Sylvester's test.
+    fn solve_positive_definite(
+        q: &Matrix<Self>,
+        b: &[Self],
+    ) -> Result<Vec<Self>, NotPositiveDefinite> {
+        let n = q.order();
+        let mut rows: Vec<Vec<BigInt>> = (0..n)
+            .map(|i| {
+                let row: Vec<&Rational> = (0..n).map(|j| q.get(i, j)).chain([&b[i]]).collect();
+                let scale = row.iter().fold(BigInt::from(1u8), |l, x| l.lcm(x.denom()));
+                row.iter()
+                    .map(|x| x.numer() * (&scale / x.denom()))
+                    .collect()
+            })
+            .collect();
+        let mut previous = BigInt::from(1u8);
+        for k in 0..n {
+            if !rows[k][k].is_positive() {
+                return Err(NotPositiveDefinite { order: k + 1 });
+            }
+            let (top, below) = rows.split_at_mut(k + 1);
+            let pivot_row = &top[k];
+            for row in below.iter_mut() {
+                for j in k + 1..=n {
+                    row[j] = (&pivot_row[k] * &row[j] - &row[k] * &pivot_row[j]) / &previous;
+                }
+                row[k] = BigInt::from(0u8);
+            }
+            previous = pivot_row[k].clone();
+        }
+        let mut x = vec![Rational::zero(); n];
+        for i in (0..n).rev() {
+            let known = (i + 1..n).fold(Rational::from_integer(rows[i][n].clone()), |acc, j| {
+                acc - Rational::from_integer(rows[i][j].clone()) * &x[j]
+            });
+            x[i] = known / Rational::from_integer(rows[i][i].clone());
+        }
+        Ok(x)
     }
 }
 
@@ -136,6 +197,34 @@ mod tests {
         ] {
             assert!(parse_rational(bad).is_err(), "{bad} parsed");
         }
+    }
+
+    #[test]
+    fn exact_and_float_solves_agree_and_detect_indefiniteness() {
+        let mut q = Matrix::zeros(3);
+        let entries = [[4, -1, 0], [-1, 4, -1], [0, -1, 4]];
+        let mut qf = Matrix::zeros(3);
+        for (i, row) in entries.iter().enumerate() {
+            for (j, &v) in row.iter().enumerate() {
+                q.set(i, j, r(v, 3));
+                qf.set(i, j, v as f64 / 3.0);
+            }
+        }
+        let b = [r(1, 2), r(-2, 7), r(3, 1)];
+        let x = Rational::solve_positive_definite(&q, &b).unwrap();
+        for (i, bi) in b.iter().enumerate() {
+            let row: Rational = (0..3).map(|j| q.get(i, j) * &x[j]).sum();
+            assert_eq!(&row, bi);
+        }
+        let xf = f64::solve_positive_definite(&qf, &[0.5, -2.0 / 7.0, 3.0]).unwrap();
+        for (float, exact) in xf.iter().zip(&x) {
+            assert!((float - to_f64(exact)).abs() < 1e-12);
+        }
+        q.set(2, 2, r(1, 100));
+        assert_eq!(
+            Rational::solve_positive_definite(&q, &b),
+            Err(NotPositiveDefinite { order: 3 })
+        );
     }
 
     #[test]

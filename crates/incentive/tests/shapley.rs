@@ -384,3 +384,38 @@ proptest! {
         prop_assert_eq!(closed.owners_total() + closed.miners_total() + closed.third_party, Rational::one());
     }
 }
+
+#[test]
+fn owners_alike_match_the_full_table() {
+    let curve = |k: usize| 0.55 + 0.4 * (1.0 - (-(k as f64) / 2.0).exp());
+    let alike = F1Scores::by_size_fn(4, curve).unwrap();
+    let table = F1Scores::from_fn(4, |mask| curve(mask.count_ones() as usize)).unwrap();
+    assert_eq!(owner_shares(&alike), vec![r(1, 4); 4]);
+    assert_eq!(owner_shares(&table), vec![r(1, 4); 4]);
+    for miners in [1, 3] {
+        let by_size = SimpleModel::new(alike.clone(), miners).unwrap();
+        let full = SimpleModel::new(table.clone(), miners).unwrap();
+        assert_eq!(by_size.closed_form(), full.closed_form());
+        assert_eq!(
+            exact_by_subsets(&by_size).unwrap(),
+            exact_by_subsets(&full).unwrap()
+        );
+    }
+    // Hundreds of owners: only the closed form (and sampling) reach them; still exactly efficient.
+    let many = SimpleModel::new(
+        F1Scores::by_size_fn(300, |k| 0.5 + 0.4 * k as f64 / 300.0).unwrap(),
+        7,
+    )
+    .unwrap();
+    let shares = many.closed_form();
+    assert_eq!(
+        shares.owners_total() + shares.miners_total() + shares.third_party,
+        Rational::one()
+    );
+    assert_eq!(F1Scores::by_size(vec![0]), Err(ShapleyError::NoOwners));
+    assert_eq!(F1Scores::by_size(vec![1, 5]), Err(ShapleyError::F1OfNobody));
+    assert_eq!(
+        F1Scores::by_size_fn(3, |k| k as f64 / 2.0),
+        Err(ShapleyError::F1OfSizeOutOfRange { size: 3 })
+    );
+}

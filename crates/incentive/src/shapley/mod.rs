@@ -124,6 +124,18 @@ impl Coalition {
         }
     }
 
+    /// Number of members in `range`.
+    pub fn count_in(&self, range: Range<usize>) -> usize {
+        let mut count = 0;
+        let mut start = range.start;
+        while start < range.end {
+            let end = range.end.min(start + 64);
+            count += self.bits(start..end).count_ones() as usize;
+            start = end;
+        }
+        count
+    }
+
     /// Whether any player in `range` is a member.
     pub fn any_in(&self, range: Range<usize>) -> bool {
         let mut start = range.start;
@@ -149,6 +161,20 @@ pub trait Game {
     fn players(&self) -> usize;
     /// `v(S)`, in the game's unit.
     fn worth(&self, coalition: &Coalition) -> i64;
+
+    /// `v` of every prefix of `order`, the empty one first: `worths[k] = v({order[0..k]})`, so
+    /// player `order[k]`'s marginal contribution is `worths[k + 1] − worths[k]`. The default
+    /// builds each prefix and calls [`Game::worth`]; a game that can update its worth as players
+    /// join overrides it, making each step O(1) instead of O(n) for sampling.
+    fn prefix_worths(&self, order: &[usize], worths: &mut Vec<i64>) {
+        let mut coalition = Coalition::empty(self.players());
+        worths.clear();
+        worths.push(self.worth(&coalition));
+        for &p in order {
+            coalition.insert(p);
+            worths.push(self.worth(&coalition));
+        }
+    }
 }
 
 /// Why a Shapley value or a split cannot be computed.
@@ -190,6 +216,9 @@ pub enum ShapleyError {
     /// `F1(∅) ≠ 0`.
     #[error("the F1 score of the empty coalition must be 0: no data trains no model")]
     F1OfNobody,
+    /// An F1 score by size outside `[0, 1]`.
+    #[error("the F1 score of {size} owners is not in [0, 1]")]
+    F1OfSizeOutOfRange { size: usize },
     /// An F1 score outside `[0, 1]`.
     #[error("the F1 score of owner coalition {coalition:#b} is not in [0, 1]")]
     F1OutOfRange { coalition: u64 },
@@ -325,15 +354,11 @@ pub fn exact_by_permutations<G: Game + ?Sized>(game: &G) -> Result<Vec<Rational>
         });
     }
     let mut sums = vec![0i128; n];
-    let empty = i128::from(game.worth(&Coalition::empty(n)));
+    let mut worths = Vec::with_capacity(n + 1);
     let mut add_order = |order: &[usize]| {
-        let mut coalition = Coalition::empty(n);
-        let mut before = empty;
-        for &p in order {
-            coalition.insert(p);
-            let after = i128::from(game.worth(&coalition));
-            sums[p] += after - before;
-            before = after;
+        game.prefix_worths(order, &mut worths);
+        for (k, &p) in order.iter().enumerate() {
+            sums[p] += i128::from(worths[k + 1]) - i128::from(worths[k]);
         }
     };
     // Heap's algorithm, iterative: every order exactly once.
@@ -456,6 +481,10 @@ mod tests {
         assert_eq!(c.bits(60..70), 1 << 3 | 1 << 4);
         assert_eq!(c.bits(99..102), 0b010);
         assert!(c.any_in(65..101) && !c.any_in(101..130) && c.any_in(101..131));
+        assert_eq!(
+            (c.count_in(0..200), c.count_in(63..131), c.count_in(1..63)),
+            (6, 4, 0)
+        );
         c.remove(130);
         assert!(!c.contains(130) && !c.any_in(101..199));
         assert!(Coalition::all(70).any_in(69..70) && Coalition::empty(70).is_empty());

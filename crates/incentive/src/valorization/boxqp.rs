@@ -13,7 +13,7 @@
 //! result is the same on every machine.
 
 use super::ValorizationError;
-use super::linalg::{Ldl, Matrix};
+use super::linalg::Matrix;
 use crate::scalar::Scalar;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,18 +23,29 @@ enum Status {
     AtUpper,
 }
 
-/// Minimizes `½ hᵀQh − cᵀh` over `lower ≤ h ≤ upper`. `Q` must be positive definite (the caller
-/// has factored it) and `lower ≤ upper`.
+/// Minimizes `½ hᵀQh − cᵀh` over `lower ≤ h ≤ upper`, starting from the feasible point `start`
+/// with no bound held (so an interior optimum takes a single step); `lower ≤ start ≤ upper`.
+/// Fails with [`ValorizationError::NotConcave`] when `Q` restricted to the variables with room to
+/// move is not positive definite.
 pub fn minimize<S: Scalar>(
     q: &Matrix<S>,
     c: &[S],
     lower: &[S],
     upper: &[S],
+    start: &[S],
 ) -> Result<Vec<S>, ValorizationError> {
     let n = q.order();
-    debug_assert!(c.len() == n && lower.len() == n && upper.len() == n);
-    let mut status = vec![Status::AtLower; n];
-    let mut h: Vec<S> = lower.to_vec();
+    debug_assert!(c.len() == n && lower.len() == n && upper.len() == n && start.len() == n);
+    let mut status: Vec<Status> = (0..n)
+        .map(|i| {
+            if lower[i] == upper[i] {
+                Status::AtLower
+            } else {
+                Status::Free
+            }
+        })
+        .collect();
+    let mut h: Vec<S> = start.to_vec();
     let gradient_tolerance = S::tolerance() * c.iter().fold(S::one(), |m, ci| max(m, ci.abs()));
 
     // Each pass either adds a bound to the working set or reaches a subspace minimizer and
@@ -43,7 +54,7 @@ pub fn minimize<S: Scalar>(
     let max_passes = 20 * (n + 1) * (n + 1);
     for _ in 0..max_passes {
         let free: Vec<usize> = (0..n).filter(|&i| status[i] == Status::Free).collect();
-        let target = subspace_minimizer(q, c, &h, &free);
+        let target = subspace_minimizer(q, c, &h, &free)?;
 
         // Step from h towards the target; stop at the first bound crossed (lowest index on ties).
         let mut step = S::one();
@@ -109,10 +120,16 @@ fn gradient<S: Scalar>(q: &Matrix<S>, c: &[S], h: &[S], i: usize) -> S {
     })
 }
 
-/// Values of the free variables that minimize the objective with the others held where they are.
-fn subspace_minimizer<S: Scalar>(q: &Matrix<S>, c: &[S], h: &[S], free: &[usize]) -> Vec<S> {
+/// Values of the free variables that minimize the objective with the others held where they are;
+/// fails when `Q` restricted to them is not positive definite (π not strictly concave there).
+fn subspace_minimizer<S: Scalar>(
+    q: &Matrix<S>,
+    c: &[S],
+    h: &[S],
+    free: &[usize],
+) -> Result<Vec<S>, ValorizationError> {
     if free.is_empty() {
-        return Vec::new();
+        return Ok(Vec::new());
     }
     let rhs: Vec<S> = free
         .iter()
@@ -124,9 +141,8 @@ fn subspace_minimizer<S: Scalar>(q: &Matrix<S>, c: &[S], h: &[S], free: &[usize]
                 })
         })
         .collect();
-    Ldl::factor(&q.principal(free))
-        .expect("principal submatrices of a positive definite matrix are positive definite")
-        .solve(&rhs)
+    S::solve_positive_definite(&q.principal(free), &rhs)
+        .map_err(|e| ValorizationError::NotConcave { order: e.order })
 }
 
 fn max<S: Scalar>(a: S, b: S) -> S {
@@ -160,6 +176,7 @@ mod tests {
             &[r(2, 1), r(4, 1)],
             &vec![r(0, 1); 2],
             &vec![r(10, 1); 2],
+            &vec![r(0, 1); 2],
         )
         .unwrap();
         assert_eq!(h, vec![r(1, 1), r(2, 1)]);
@@ -171,7 +188,14 @@ mod tests {
         // solves 2 h2 = 1 + 1·3 → 2. A third wants to go negative and stays at 0.
         let q = matrix(&[&[2, -1, 0], &[-1, 2, 0], &[0, 0, 1]]);
         let c = [r(40, 1), r(1, 1), r(-5, 1)];
-        let h = minimize(&q, &c, &vec![r(0, 1); 3], &[r(3, 1), r(100, 1), r(9, 1)]).unwrap();
+        let h = minimize(
+            &q,
+            &c,
+            &vec![r(0, 1); 3],
+            &[r(3, 1), r(100, 1), r(9, 1)],
+            &vec![r(0, 1); 3],
+        )
+        .unwrap();
         assert_eq!(h, vec![r(3, 1), r(2, 1), r(0, 1)]);
     }
 
@@ -183,6 +207,7 @@ mod tests {
             &[r(5, 1), r(5, 1)],
             &vec![r(0, 1); 2],
             &[r(0, 1), r(2, 1)],
+            &[r(0, 1), r(1, 1)],
         )
         .unwrap();
         assert_eq!(h, vec![r(0, 1), r(2, 1)]);

@@ -327,7 +327,26 @@ where
         })
     }
 
-    /// Maximizes π over the box `0 ≤ h ≤ g` by damped Newton steps, each an exact box QP.
+    /// Whether `h` satisfies the KKT conditions of maximizing π over the box, given `∇π(h)`:
+    /// (6) where `0 < h_i < g_i`, `∂π/∂h_i ≤ 0` at 0 and `≥ 0` at `g_i` (up to the scalar's
+    /// tolerance, zero when exact).
+    fn is_kkt_point(&self, h: &[S], gradient: &[S]) -> bool {
+        let scale = gradient
+            .iter()
+            .fold(S::one(), |m, g| if g.abs() > m { g.abs() } else { m });
+        let tolerance = S::tolerance() * scale;
+        h.iter()
+            .zip(gradient)
+            .zip(&self.holdings)
+            .all(|((h, d), g)| {
+                let can_rise = h < g && *d > tolerance;
+                let can_fall = h.is_positive() && *d < -tolerance.clone();
+                !can_rise && !can_fall
+            })
+    }
+
+    /// Maximizes π over the box `0 ≤ h ≤ g` by damped Newton steps, each an exact box QP, until
+    /// the KKT conditions hold (after one step for the quadratic forms).
     fn optimal_sharing(&self) -> Result<Vec<S>, ValorizationError> {
         let n = self.mdaps();
         let zeros = vec![S::zero(); n];
@@ -348,7 +367,11 @@ where
                     + self.effort.second_derivative(&h[i]);
                 q.set(i, i, curvature);
             }
-            Ldl::factor(&q).map_err(|e| ValorizationError::NotConcave { order: e.order })?;
+            S::solve_positive_definite(&q, &gradient)
+                .map_err(|e| ValorizationError::NotConcave { order: e.order })?;
+            if self.is_kkt_point(&h, &gradient) {
+                return Ok(h);
+            }
 
             // Maximize the second-order model of π around h over the box.
             let c: Vec<S> = (0..n)
@@ -358,15 +381,12 @@ where
                     })
                 })
                 .collect();
-            let next = boxqp::minimize(&q, &c, &zeros, &self.holdings)?;
+            let next = boxqp::minimize(&q, &c, &zeros, &self.holdings, &h)?;
             let step: Vec<S> = next
                 .iter()
                 .zip(&h)
                 .map(|(a, b)| a.clone() - b.clone())
                 .collect();
-            if step.iter().all(|d| d.abs() <= S::tolerance()) {
-                return Ok(next);
-            }
 
             // Armijo backtracking; the full step is always accepted for quadratic forms, where
             // the model is π itself.
