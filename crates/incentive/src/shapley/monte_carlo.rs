@@ -6,8 +6,7 @@
 //! (ChaCha8), so an estimate is reproducible — but it is an estimate: nothing on chain should
 //! depend on it.
 
-use rand::SeedableRng;
-use rand::seq::SliceRandom;
+use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::{Game, ShapleyError};
@@ -100,7 +99,7 @@ pub fn monte_carlo<G: Game + ?Sized>(
     let mut pair_marginals = vec![0i128; n];
     let mut group_sums = vec![0i128; group_count];
     for _ in 0..pairs {
-        order.shuffle(&mut rng);
+        shuffle(&mut order, &mut rng);
         reversed
             .iter_mut()
             .zip(order.iter().rev())
@@ -127,6 +126,22 @@ pub fn monte_carlo<G: Game + ?Sized>(
         players: players.iter().map(|s| s.estimate(count, 2.0)).collect(),
         groups: group_stats.iter().map(|s| s.estimate(count, 2.0)).collect(),
     })
+}
+
+/// Fisher–Yates with Lemire's nearly divisionless bounded integers: a uniform order, from 32-bit
+/// draws, the same on every platform.
+fn shuffle(order: &mut [usize], rng: &mut ChaCha8Rng) {
+    for i in (1..order.len()).rev() {
+        let bound = u32::try_from(i + 1).expect("fewer than 2^32 players");
+        let mut product = u64::from(rng.next_u32()) * u64::from(bound);
+        if (product as u32) < bound {
+            let threshold = bound.wrapping_neg() % bound;
+            while (product as u32) < threshold {
+                product = u64::from(rng.next_u32()) * u64::from(bound);
+            }
+        }
+        order.swap(i, (product >> 32) as usize);
+    }
 }
 
 #[cfg(test)]
@@ -168,6 +183,23 @@ mod tests {
         assert!((total - 200.0).abs() < 1e-6);
         // Same seed, same estimate.
         assert_eq!(mc, monte_carlo(&Gloves, 20_000, 7, &groups).unwrap());
+    }
+
+    #[test]
+    fn shuffles_are_uniform() {
+        // All 6 orders of 3 players, each about 1/6 of 60 000 shuffles.
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let mut counts = std::collections::HashMap::new();
+        for _ in 0..60_000 {
+            let mut order = [0, 1, 2];
+            shuffle(&mut order, &mut rng);
+            *counts.entry(order).or_insert(0u32) += 1;
+        }
+        assert_eq!(counts.len(), 6);
+        assert!(
+            counts.values().all(|&c| (9_500..10_500).contains(&c)),
+            "{counts:?}"
+        );
     }
 
     #[test]
