@@ -1,6 +1,6 @@
-//! Splitting an integer amount of tokens by exact shares (largest-remainder method).
+//! Turning exact amounts into integer tokens.
 //!
-//! Each party gets the floor of its exact entitlement; the units left over (fewer than the number
+//! [`apportion`] splits an amount by exact shares (largest-remainder method): each party gets the floor of its exact entitlement; the units left over (fewer than the number
 //! of parties) go one each to the largest fractional remainders, ties to the lower index. The
 //! parts always sum to the amount, and the same inputs give the same parts on every validator.
 
@@ -22,6 +22,25 @@ pub enum ApportionError {
     /// The weights sum to zero.
     #[error("the weights sum to zero")]
     ZeroTotalWeight,
+    /// An amount to convert is negative.
+    #[error("a negative amount cannot be paid")]
+    NegativeAmount,
+    /// An amount does not fit in a `u128` of tokens.
+    #[error("the amount exceeds 2^128 − 1 tokens")]
+    TooManyTokens,
+}
+
+/// `⌊amount × tokens_per_unit⌋`: an exact payment in whole tokens, rounded down (the remainder
+/// stays with the payer, the same on every validator).
+pub fn floor_tokens(amount: &Rational, tokens_per_unit: u128) -> Result<u128, ApportionError> {
+    if amount.is_negative() {
+        return Err(ApportionError::NegativeAmount);
+    }
+    (amount * Rational::from_integer(BigInt::from(tokens_per_unit)))
+        .floor()
+        .to_integer()
+        .to_u128()
+        .ok_or(ApportionError::TooManyTokens)
 }
 
 /// Splits `amount` in proportion to `weights` (any nonnegative rationals with a positive sum).
@@ -99,6 +118,20 @@ mod tests {
         assert_eq!(
             apportion(5, &[r(0, 1)]),
             Err(ApportionError::ZeroTotalWeight)
+        );
+    }
+
+    #[test]
+    fn exact_payments_round_down_to_tokens() {
+        assert_eq!(floor_tokens(&r(60040, 841), 1_000), Ok(71_391));
+        assert_eq!(floor_tokens(&r(0, 1), 1_000), Ok(0));
+        assert_eq!(
+            floor_tokens(&r(-1, 3), 10),
+            Err(ApportionError::NegativeAmount)
+        );
+        assert_eq!(
+            floor_tokens(&r(2, 1), u128::MAX),
+            Err(ApportionError::TooManyTokens)
         );
     }
 

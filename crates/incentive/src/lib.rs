@@ -7,8 +7,8 @@
 //!   parties, seed 003 ch. 7 — exact by subsets (7.3) and permutations (7.2), Monte Carlo for
 //!   large games, the F1-based owner shares (7.8), the simple and cooperation models
 //!   (7.9)-(7.12) and PBFT validator weights (7.15)-(7.16).
-//! - [`apportion`]: splitting an integer token amount by exact rational shares so that the parts
-//!   sum to the amount.
+//! - [`apportion`]: exact amounts to integer tokens — a fee split by exact shares whose parts sum
+//!   to the fee (largest remainder), and a single payment rounded down.
 //!
 //! Everything that decides an on-chain payout is computed in exact rational arithmetic
 //! ([`Rational`]); floating point appears only in estimates and presentation.

@@ -317,7 +317,8 @@ impl SimpleModel {
     /// an owner or the third party, the `h = |H|` other non-miners and the player itself are in
     /// uniformly random relative order whatever the miners do, so
     /// `Σ_{m=0}^{|M|} C(|M|, m) w(k + m) = k!(h − k)!/(h + 1)!` and the sum from `m = 1` is that
-    /// minus `w(k)`. The cost is `O(|H| 2^|H|)` integer steps, independent of `|M|`.
+    /// minus `w(k)`. The cost is `O(|H| 2^|H|)` integer steps for a table of F1 scores and
+    /// `O(|H| + |M|)` big-number steps for owners alike.
     pub fn closed_form(&self) -> SimpleShares {
         let h = self.owners();
         let n = h + self.miners + 1;
