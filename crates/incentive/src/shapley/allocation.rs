@@ -65,14 +65,3 @@ impl Allocation<Rational> {
         })
     }
 }
-
-impl<T> Allocation<T> {
-    /// Applies `f` to every value.
-    pub fn map<U>(&self, f: impl Fn(&T) -> U) -> Allocation<U> {
-        Allocation {
-            owners: self.owners.iter().map(&f).collect(),
-            miners: self.miners.iter().map(&f).collect(),
-            third_parties: self.third_parties.iter().map(&f).collect(),
-        }
-    }
-}
