@@ -1,6 +1,7 @@
 //! `medshare bench ...`: benchmarks that print our figures beside the papers'.
 
 mod groupsig;
+mod incentive;
 mod zk;
 
 use clap::Subcommand;
@@ -11,11 +12,14 @@ pub enum Bench {
     Zk(zk::Args),
     /// BBS04 group signatures: sign, verify, open.
     Groupsig(groupsig::Args),
+    /// Shapley values (exact n = 20, Monte Carlo n = 1000) and the exact valorization solve.
+    Incentive(incentive::Args),
 }
 
 pub fn run(bench: Bench) -> anyhow::Result<()> {
     match bench {
         Bench::Zk(args) => zk::run(args),
         Bench::Groupsig(args) => groupsig::run(args),
+        Bench::Incentive(args) => incentive::run(args),
     }
 }
