@@ -387,7 +387,8 @@ struct PathView {
     position: u64,
     leaf: Field,
     root: Field,
-    siblings: Vec<Field>,
+    /// Per level from the leaves up, the other three children of the 4-ary node.
+    siblings: Vec<[Field; 3]>,
 }
 
 /// The authentication path a client proves membership with (a private input of its proof).
@@ -403,6 +404,6 @@ async fn tree_path(State(api): State<ApiState>, Path((name, position)): Path<(St
         position,
         leaf,
         root: meta.root,
-        siblings: path.siblings().iter().map(|s| Field(*s)).collect(),
+        siblings: path.siblings().iter().map(|level| level.map(Field)).collect(),
     }))
 }

@@ -17,7 +17,7 @@ use crate::{
 use commonware_consensus::Heightable;
 use commonware_cryptography::{Digestible, lthash::LtHash, sha256::Digest};
 use medshare_ledger::{
-    Block, BlockEnv, ChangeSet, Checked, Hash, Header, Kv, Machine, Overlay, Transaction, TxError,
+    Block, BlockEnv, ChangeSet, Checked, Hash, Header, Machine, Overlay, Transaction, TxError,
     block::tx_root,
     store::{Layered, state_root},
 };

@@ -22,7 +22,11 @@ use commonware_consensus::{
     simplex::{self, elector::RoundRobin, scheme::ed25519::Scheme},
     types::{Epoch, FixedEpocher, ViewDelta},
 };
-use commonware_cryptography::{certificate::ConstantProvider, ed25519::PublicKey, sha256::Digest};
+use commonware_cryptography::{
+    certificate::{ConstantProvider, Scheme as _},
+    ed25519::PublicKey,
+    sha256::Digest,
+};
 use commonware_p2p::{Blocker, Provider, Receiver, Sender};
 use commonware_parallel::Sequential;
 use commonware_resolver::Resolver;

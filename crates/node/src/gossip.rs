@@ -133,8 +133,8 @@ impl<B: Blocker<PublicKey = PublicKey>> Gossip<B> {
                 },
             }
             while batch.len() < BATCH {
-                match self.submissions.try_next() {
-                    Ok(Some(Submission { tx, reply })) => batch.push((tx, Origin::Client(reply))),
+                match self.submissions.try_recv() {
+                    Ok(Submission { tx, reply }) => batch.push((tx, Origin::Client(reply))),
                     _ => break,
                 }
             }

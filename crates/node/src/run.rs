@@ -11,7 +11,7 @@ use crate::{
 use commonware_codec::DecodeExt;
 use commonware_consensus::marshal;
 use commonware_cryptography::{Signer, ed25519};
-use commonware_p2p::{Manager as _, authenticated::lookup};
+use commonware_p2p::{AddressableManager as _, authenticated::lookup};
 use commonware_runtime::{Metrics, Quota, Runner, Spawner, tokio as cw_tokio};
 use commonware_utils::{NZU32, ordered::Set};
 use medshare_ledger::{Genesis, Machine, VerifyingKeys};
@@ -57,7 +57,7 @@ pub fn read_signer(path: &Path) -> Result<ed25519::PrivateKey, RunError> {
 pub fn load_verifying_keys(genesis: &Genesis, dir: &Path) -> Result<VerifyingKeys, RunError> {
     let load = |circuit: CircuitId, expected: &str| -> Result<_, RunError> {
         let path = dir.join(format!("{}.vk", circuit.name()));
-        let key = VerifyingKey::read_from(&path)
+        let key = VerifyingKey::read(&path)
             .map_err(|e| setup(format!("verifying key {}: {e}", path.display())))?;
         if key.circuit() != circuit {
             return Err(setup(format!("{} holds the key of another circuit", path.display())));

@@ -8,7 +8,7 @@
 use commonware_codec::{DecodeExt, Encode};
 use commonware_cryptography::lthash::LtHash;
 use medshare_ledger::{ChangeSet, Kv, StateRoot, store::state_root};
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{Database, ReadableDatabase, TableDefinition};
 use std::{path::Path, sync::Mutex};
 
 const STATE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("state");
