@@ -2,6 +2,7 @@
 
 mod bench;
 mod incentive;
+mod storage;
 
 use clap::{Parser, Subcommand};
 
@@ -24,11 +25,14 @@ enum Command {
     /// Incentive mechanisms: valorization (seed 000 §V) and Shapley sharing (seed 003 ch. 7).
     #[command(subcommand)]
     Incentive(incentive::Incentive),
+    /// Run a standalone storage peer (shards of encrypted MDAs; seed 000 §III storage layer).
+    Storage(storage::Args),
 }
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Bench(bench) => bench::run(bench),
         Command::Incentive(incentive) => incentive::run(incentive),
+        Command::Storage(args) => storage::run(args),
     }
 }

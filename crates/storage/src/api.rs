@@ -4,7 +4,7 @@
 //! |---|---|---|
 //! | `GET /v1/health` | | [`Health`] |
 //! | `GET /v1/inventory` | | [`Inventory`] |
-//! | `PUT /v1/shards/{cid}` | shard bytes | 201 (stored) or 200 (already held), [`StoredObject`] |
+//! | `PUT /v1/shards/{cid}` | shard bytes | 201 (stored) or 200 (already held: body not read), [`StoredObject`] |
 //! | `PUT /v1/manifests/{cid}` | canonical manifest | 201 or 200, [`StoredObject`] |
 //! | `GET /v1/manifests/{cid}` | | canonical manifest bytes (public) |
 //! | `GET /v1/shards/{cid}/extraction?alpha=…&epk=…` | | the shard sealed to `epk` ([`crate::transport`]) |

@@ -73,11 +73,7 @@ pub fn encode_file(
     dir: &Path,
     progress: &ProgressBar,
 ) -> Result<Encoded, CodecError> {
-    let mut input = BufReader::with_capacity(IO_BUFFER, File::open(input)?);
-    let data_key = StreamKey::generate();
-    let mut encryptor = Encryptor::new(&data_key);
-    let mut stripes = StripeEncoder::new(erasure);
-
+    let input = BufReader::with_capacity(IO_BUFFER, File::open(input)?);
     let shard_files: Vec<PathBuf> = (0..erasure.total())
         .map(|i| dir.join(format!("shard-{i}")))
         .collect();
@@ -85,6 +81,34 @@ pub fn encode_file(
         .iter()
         .map(|path| Ok(BufWriter::with_capacity(IO_BUFFER, File::create(path)?)))
         .collect::<io::Result<Vec<_>>>()?;
+    let (manifest, data_key) = encode(input, erasure, &mut writers, progress)?;
+    for writer in &mut writers {
+        writer.flush()?;
+    }
+    Ok(Encoded {
+        manifest,
+        data_key,
+        shard_files,
+    })
+}
+
+/// Encrypts everything `input` yields under a fresh data key and erasure-codes it into `shards`
+/// (`k + m` writers, by shard index). Returns the manifest and the data key.
+pub fn encode<W: Write>(
+    mut input: impl Read,
+    erasure: Erasure,
+    shards: &mut [W],
+    progress: &ProgressBar,
+) -> Result<(Manifest, StreamKey), CodecError> {
+    if shards.len() != erasure.total() {
+        return Err(CodecError::NotEnoughShards {
+            have: shards.len(),
+            need: erasure.total(),
+        });
+    }
+    let data_key = StreamKey::generate();
+    let mut encryptor = Encryptor::new(&data_key);
+    let mut stripes = StripeEncoder::new(erasure);
     let mut hashes = vec![Sha256::new(); erasure.total()];
     let mut alpha = Sha256::new();
     let mut plaintext_len = 0u64;
@@ -104,7 +128,7 @@ pub fn encode_file(
         encryptor.seal_segment(&mut segment, last)?;
         stripes.encode(&mut segment, |index, piece| {
             hashes[index].update(piece);
-            writers[index].write_all(piece)
+            shards[index].write_all(piece)
         })?;
         if last {
             break;
@@ -112,10 +136,7 @@ pub fn encode_file(
         std::mem::swap(&mut segment, &mut next);
     }
 
-    for writer in &mut writers {
-        writer.flush()?;
-    }
-    let shards = hashes
+    let shard_cids = hashes
         .into_iter()
         .map(|hash| ContentId::from_digest(hash.finalize().into()))
         .collect();
@@ -125,13 +146,9 @@ pub fn encode_file(
         plaintext_len,
         alpha,
         *encryptor.nonce_prefix(),
-        shards,
+        shard_cids,
     )?;
-    Ok(Encoded {
-        manifest,
-        data_key,
-        shard_files,
-    })
+    Ok((manifest, data_key))
 }
 
 /// Reads up to one segment from `input` into `segment`.
@@ -150,37 +167,27 @@ fn fill_segment(input: &mut impl Read, segment: &mut Vec<u8>) -> io::Result<()> 
     Ok(())
 }
 
-/// Readers over `k` verified shard files, preferring data shards (which need no decoding).
-struct ShardReaders {
-    readers: Vec<(usize, BufReader<File>)>,
+/// Readers over `k` verified shards, preferring data shards (which need no decoding).
+struct ShardReaders<R> {
+    readers: Vec<(usize, R)>,
     buffers: Vec<Vec<u8>>,
 }
 
-impl ShardReaders {
-    fn open(erasure: Erasure, shards: &[(usize, PathBuf)]) -> Result<Self, CodecError> {
-        let mut chosen: Vec<&(usize, PathBuf)> = shards.iter().collect();
-        chosen.sort_by_key(|(index, _)| *index);
-        chosen.dedup_by_key(|(index, _)| *index);
-        chosen.retain(|(index, _)| *index < erasure.total());
-        if chosen.len() < erasure.k() {
+impl<R: Read> ShardReaders<R> {
+    fn new(erasure: Erasure, mut shards: Vec<(usize, R)>) -> Result<Self, CodecError> {
+        shards.sort_by_key(|(index, _)| *index);
+        shards.dedup_by_key(|(index, _)| *index);
+        shards.retain(|(index, _)| *index < erasure.total());
+        if shards.len() < erasure.k() {
             return Err(CodecError::NotEnoughShards {
-                have: chosen.len(),
+                have: shards.len(),
                 need: erasure.k(),
             });
         }
-        chosen.truncate(erasure.k());
-        let readers = chosen
-            .into_iter()
-            .map(|(index, path)| {
-                Ok((
-                    *index,
-                    BufReader::with_capacity(IO_BUFFER, File::open(path)?),
-                ))
-            })
-            .collect::<io::Result<Vec<_>>>()?;
+        shards.truncate(erasure.k());
         Ok(Self {
-            buffers: vec![Vec::new(); readers.len()],
-            readers,
+            buffers: vec![Vec::new(); shards.len()],
+            readers: shards,
         })
     }
 
@@ -199,6 +206,18 @@ impl ShardReaders {
     }
 }
 
+fn open_shard_files(shards: &[(usize, PathBuf)]) -> io::Result<Vec<(usize, BufReader<File>)>> {
+    shards
+        .iter()
+        .map(|(index, path)| {
+            Ok((
+                *index,
+                BufReader::with_capacity(IO_BUFFER, File::open(path)?),
+            ))
+        })
+        .collect()
+}
+
 /// Rebuilds the MDA of `manifest` from `shards` (shard index, file whose CID was checked) and
 /// writes it to `output`, which appears only if the whole file decrypted and hashed to α.
 pub fn decode_file(
@@ -208,18 +227,41 @@ pub fn decode_file(
     output: &Path,
     progress: &ProgressBar,
 ) -> Result<(), CodecError> {
-    let erasure = manifest.erasure();
-    let layout = manifest.layout();
-    let mut readers = ShardReaders::open(erasure, shards)?;
-    let mut stripes = StripeDecoder::new(erasure);
-    let mut decryptor = Decryptor::new(data_key, manifest.nonce_prefix());
-    let mut alpha = Sha256::new();
-
     let dir = match output.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
     let mut pending = BufWriter::with_capacity(IO_BUFFER, PendingFile::create_in(dir)?);
+    decode(
+        manifest,
+        data_key,
+        open_shard_files(shards)?,
+        &mut pending,
+        progress,
+    )?;
+    let pending = pending
+        .into_inner()
+        .map_err(io::IntoInnerError::into_error)?;
+    pending.commit(output)?;
+    Ok(())
+}
+
+/// Rebuilds, decrypts and checks the MDA of `manifest` from at least `k` shard readers (by shard
+/// index) into `output`. The whole MDA has been written only if this returns `Ok`: on an error,
+/// whatever reached `output` must be discarded.
+pub fn decode<R: Read>(
+    manifest: &Manifest,
+    data_key: &StreamKey,
+    shards: Vec<(usize, R)>,
+    mut output: impl Write,
+    progress: &ProgressBar,
+) -> Result<(), CodecError> {
+    let erasure = manifest.erasure();
+    let layout = manifest.layout();
+    let mut readers = ShardReaders::new(erasure, shards)?;
+    let mut stripes = StripeDecoder::new(erasure);
+    let mut decryptor = Decryptor::new(data_key, manifest.nonce_prefix());
+    let mut alpha = Sha256::new();
     let mut segment = Vec::with_capacity(STRIPE_CAPACITY);
     let count = layout.stripes();
     for index in 0..count {
@@ -228,16 +270,13 @@ pub fn decode_file(
         segment.truncate(layout.sealed_len(index));
         decryptor.open_segment(&mut segment, index + 1 == count)?;
         alpha.update(&segment);
-        pending.write_all(&segment)?;
+        output.write_all(&segment)?;
         progress.inc(segment.len() as u64);
     }
     if Alpha(alpha.finalize().into()) != *manifest.alpha() {
         return Err(CodecError::AlphaMismatch);
     }
-    let pending = pending
-        .into_inner()
-        .map_err(io::IntoInnerError::into_error)?;
-    pending.commit(output)?;
+    output.flush()?;
     Ok(())
 }
 
@@ -251,7 +290,7 @@ pub(crate) fn rebuild_shards(
 ) -> Result<Vec<(usize, PendingFile)>, CodecError> {
     let erasure = manifest.erasure();
     let layout = manifest.layout();
-    let mut readers = ShardReaders::open(erasure, available)?;
+    let mut readers = ShardReaders::new(erasure, open_shard_files(available)?)?;
     let mut stripes = StripeDecoder::new(erasure);
     let mut outputs = wanted
         .iter()

@@ -1,6 +1,7 @@
 //! `medshare bench ...`: benchmarks that print our figures beside the papers'.
 
 mod groupsig;
+mod storage;
 mod zk;
 
 use clap::Subcommand;
@@ -11,11 +12,14 @@ pub enum Bench {
     Zk(zk::Args),
     /// BBS04 group signatures: sign, verify, open.
     Groupsig(groupsig::Args),
+    /// Storage pipeline: encrypt + erasure-code and decode + decrypt throughput on one core.
+    Storage(storage::Args),
 }
 
 pub fn run(bench: Bench) -> anyhow::Result<()> {
     match bench {
         Bench::Zk(args) => zk::run(args),
         Bench::Groupsig(args) => groupsig::run(args),
+        Bench::Storage(args) => storage::run(args),
     }
 }
