@@ -233,20 +233,21 @@ impl Client {
         Err(ClientError::ManifestUnavailable(*cid))
     }
 
-    /// Fetches `k` shards of `manifest` sealed to `epk` (the ephemeral key of a final `Extract`
-    /// of its MDA), rebuilds and decrypts them with `data_key`, and writes the MDA to `output`.
+    /// Fetches `k` shards of `manifest` sealed to `ephemeral`'s public key (the `epk` of a final
+    /// `Extract` of its MDA), rebuilds and decrypts them with `data_key`, and writes the MDA to
+    /// `output`.
     /// Shards that fail to arrive or to match their CIDs are replaced by others; `output` is
     /// written only if the whole MDA hashes to α.
     pub async fn download(
         &self,
         manifest: &Manifest,
         data_key: &StreamKey,
-        epk: &SecretKey,
+        ephemeral: &SecretKey,
         output: &Path,
     ) -> Result<(), ClientError> {
         let placement = Placement::compute(manifest, &self.peers)?;
         let alpha = *manifest.alpha();
-        let query = format!("alpha={alpha}&epk={}", epk.public_key());
+        let query = format!("alpha={alpha}&epk={}", ephemeral.public_key());
         // Data shards first: they need no erasure decoding.
         let jobs = manifest
             .shards()
@@ -265,7 +266,7 @@ impl Client {
                     shard: SealedShard {
                         cid,
                         len: manifest.shard_len(),
-                        recipient: epk.clone(),
+                        recipient: ephemeral.clone(),
                         context: transport::context(&cid, Audience::Extraction(&alpha)),
                     },
                 }

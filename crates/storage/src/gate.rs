@@ -14,7 +14,8 @@ use medshare_crypto::envelope::PublicKey;
 use crate::alpha::Alpha;
 use crate::content_id::ContentId;
 
-/// Finalized chain state, as far as releasing shards is concerned.
+/// Finalized chain state, as far as releasing shards is concerned. Called on a blocking thread,
+/// once per shard request, so an implementation may read a database.
 pub trait ReleaseGate: Send + Sync + 'static {
     /// The manifest CID registered for `alpha` if a final `Extract` of `alpha` names the
     /// ephemeral key `epk`; `None` if there is none.

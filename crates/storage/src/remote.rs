@@ -247,6 +247,9 @@ pub(crate) async fn gather(
     attempts: u32,
     dir: &Path,
 ) -> Result<Vec<(usize, tempfile::TempPath)>, Vec<ShardFailure>> {
+    if need == 0 {
+        return Ok(Vec::new());
+    }
     let mut pending = jobs.into_iter();
     let mut running = tokio::task::JoinSet::new();
     let mut start = |running: &mut tokio::task::JoinSet<_>| {

@@ -21,17 +21,21 @@ use futures_util::{StreamExt, TryStreamExt};
 use medshare_crypto::envelope::{PublicKey, SecretKey};
 use tokio_util::io::{ReaderStream, StreamReader, SyncIoBridge};
 
+mod error;
+mod repair;
+
+pub use error::ApiError;
+
 use crate::api::{
-    ErrorBody, ErrorCode, ErrorDetail, ExtractionQuery, Health, Inventory, RepairQuery,
-    RepairReport, ShardEntry, StoredObject,
+    ErrorCode, ExtractionQuery, Health, Inventory, RepairQuery, RepairReport, ShardEntry,
+    StoredObject,
 };
-use crate::codec;
 use crate::content_id::ContentId;
 use crate::gate::ReleaseGate;
 use crate::manifest::{MAX_MANIFEST_BYTES, Manifest};
 use crate::placement::{PeerId, PeerList, Placement};
-use crate::remote::{self, FetchJob, SealedShard};
-use crate::store::{ShardState, ShardStore, StoreError, Stored};
+use crate::remote;
+use crate::store::{ShardStore, StoreError, Stored};
 use crate::transport::{self, Audience, Sealer};
 
 /// Default largest accepted shard: 1 GiB (a 4 GiB MDA at k = 4).
@@ -148,144 +152,6 @@ impl StoragePeer {
             })
     }
 
-    /// Checks this peer's own shards of `manifest` and rebuilds any that are missing or damaged
-    /// from `k` shards fetched from the other peers (sealed to this peer's key).
-    pub async fn repair(&self, manifest_cid: ContentId) -> Result<RepairReport, ApiError> {
-        let manifest = match self.manifest(manifest_cid).await {
-            Ok(manifest) => manifest,
-            Err(error) if error.code == ErrorCode::UnknownManifest => {
-                self.fetch_manifest(manifest_cid).await?
-            }
-            Err(error) => return Err(error),
-        };
-        let placement = Placement::compute(&manifest, &self.0.peers).map_err(|e| {
-            ApiError::new(StatusCode::CONFLICT, ErrorCode::NotAHolder, e.to_string())
-        })?;
-        let mine = placement.shards_of(&self.0.id);
-        let shard_len = manifest.shard_len();
-        let cids: Vec<ContentId> = mine.iter().map(|&i| manifest.shards()[i]).collect();
-        let states = self
-            .blocking(move |store| {
-                cids.iter()
-                    .map(|cid| store.check_shard(cid, shard_len))
-                    .collect::<io::Result<Vec<_>>>()
-                    .map_err(|e| ApiError::internal(&e))
-            })
-            .await?;
-        let (mut intact, mut lost) = (Vec::new(), Vec::new());
-        for (&index, state) in mine.iter().zip(states) {
-            match state {
-                ShardState::Intact => intact.push(index),
-                ShardState::Missing | ShardState::Damaged => lost.push(index),
-            }
-        }
-        let report = |repaired: &[usize]| RepairReport {
-            manifest: manifest_cid,
-            intact: intact.iter().map(|&i| manifest.shards()[i]).collect(),
-            repaired: repaired.iter().map(|&i| manifest.shards()[i]).collect(),
-        };
-        if lost.is_empty() {
-            return Ok(report(&[]));
-        }
-
-        // Sources: this peer's intact shards, then shards fetched from their holders.
-        let tmp = self.0.store.tmp_dir();
-        let mut sources: Vec<(usize, PathBuf)> = intact
-            .iter()
-            .map(|&i| (i, self.0.store.shard_path(&manifest.shards()[i])))
-            .collect();
-        let need = manifest.erasure().k().saturating_sub(sources.len());
-        let jobs = (0..manifest.erasure().total())
-            .filter(|&i| placement.holder(i) != &self.0.id)
-            .filter_map(|index| {
-                let holder = self.0.peers.get(placement.holder(index))?;
-                let cid = manifest.shards()[index];
-                let query = format!("manifest={manifest_cid}&peer={}", self.0.id);
-                Some(FetchJob {
-                    index,
-                    peer: holder.id.clone(),
-                    url: remote::endpoint(&holder.url, &format!("/v1/shards/{cid}/repair?{query}")),
-                    shard: SealedShard {
-                        cid,
-                        len: shard_len,
-                        recipient: self.0.key.clone(),
-                        context: transport::context(&cid, Audience::Repair(&self.0.id)),
-                    },
-                })
-            })
-            .collect();
-        let fetched = remote::gather(&self.0.http, jobs, need, ATTEMPTS, &tmp)
-            .await
-            .map_err(|failures| {
-                let reasons: Vec<String> = failures.iter().map(ToString::to_string).collect();
-                ApiError::new(
-                    StatusCode::BAD_GATEWAY,
-                    ErrorCode::RepairFailed,
-                    format!(
-                        "could not fetch {need} intact shards from other peers: {}",
-                        reasons.join("; ")
-                    ),
-                )
-            })?;
-        sources.extend(fetched.iter().map(|(i, path)| (*i, path.to_path_buf())));
-
-        let rebuilt_indices = lost.clone();
-        let manifest_for_rebuild = manifest.clone();
-        self.blocking(move |store| {
-            let rebuilt = codec::rebuild_shards(
-                &manifest_for_rebuild,
-                &sources,
-                &rebuilt_indices,
-                &store.tmp_dir(),
-            )
-            .map_err(|e| ApiError::internal(&e))?;
-            for (index, file) in rebuilt {
-                store
-                    .adopt_shard(&manifest_for_rebuild.shards()[index], file)
-                    .map_err(|e| ApiError::internal(&e))?;
-            }
-            Ok(())
-        })
-        .await?;
-        drop(fetched);
-        tracing::info!(%manifest_cid, repaired = lost.len(), "repaired shards");
-        Ok(report(&lost))
-    }
-
-    /// Fetches manifest `cid` from the other peers, checks and keeps it.
-    async fn fetch_manifest(&self, cid: ContentId) -> Result<Manifest, ApiError> {
-        for peer in self.0.peers.peers().iter().filter(|p| p.id != self.0.id) {
-            let url = remote::endpoint(&peer.url, &format!("/v1/manifests/{cid}"));
-            match remote::get_bytes(&self.0.http, &url, MAX_MANIFEST_BYTES).await {
-                Ok(bytes) => {
-                    let stored = self
-                        .blocking(move |store| {
-                            store.put_manifest(&cid, &bytes).map_err(ApiError::from)?;
-                            Ok(bytes)
-                        })
-                        .await;
-                    match stored {
-                        Ok(bytes) => {
-                            return Manifest::from_bytes(&bytes)
-                                .map_err(|e| ApiError::internal(&e));
-                        }
-                        Err(error) => {
-                            tracing::warn!(%cid, peer = %peer.id, %error.message, "bad manifest")
-                        }
-                    }
-                }
-                Err(error) => {
-                    tracing::debug!(%cid, peer = %peer.id, %error, "manifest not fetched")
-                }
-            }
-        }
-        Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            ErrorCode::UnknownManifest,
-            format!("unknown manifest {cid}: no peer has it"),
-        ))
-    }
-
     /// Streams shard `cid` of `manifest` sealed to `recipient`.
     async fn sealed_shard(
         &self,
@@ -333,80 +199,6 @@ impl StoragePeer {
             Body::from_stream(ReaderStream::with_capacity(reader, 256 * 1024)),
         )
             .into_response())
-    }
-}
-
-/// A refusal: status, stable code and message, sent as [`ErrorBody`].
-#[derive(Debug)]
-pub struct ApiError {
-    pub status: StatusCode,
-    pub code: ErrorCode,
-    pub message: String,
-}
-
-impl ApiError {
-    fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            code,
-            message: message.into(),
-        }
-    }
-
-    /// An internal failure: logged in full, reported without details.
-    fn internal(error: &dyn std::fmt::Display) -> Self {
-        tracing::error!(%error, "storage peer internal error");
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            ErrorCode::Internal,
-            "internal storage error",
-        )
-    }
-}
-
-impl std::fmt::Display for ApiError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} ({:?}): {}", self.status, self.code, self.message)
-    }
-}
-
-impl From<StoreError> for ApiError {
-    fn from(error: StoreError) -> Self {
-        match error {
-            StoreError::TooLarge { .. } => Self::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                ErrorCode::TooLarge,
-                error.to_string(),
-            ),
-            StoreError::CidMismatch => Self::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                ErrorCode::CidMismatch,
-                error.to_string(),
-            ),
-            StoreError::Incomplete(_) => Self::new(
-                StatusCode::BAD_REQUEST,
-                ErrorCode::IncompleteBody,
-                error.to_string(),
-            ),
-            StoreError::InvalidManifest(_) => Self::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                ErrorCode::InvalidManifest,
-                error.to_string(),
-            ),
-            StoreError::Io(e) => Self::internal(&e),
-        }
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let body = ErrorBody {
-            error: ErrorDetail {
-                code: self.code,
-                message: self.message,
-            },
-        };
-        (self.status, Json(body)).into_response()
     }
 }
 
