@@ -7,7 +7,7 @@
 
 use anyhow::{Context as _, bail};
 use clap::Args;
-use commonware_codec::Encode;
+use commonware_codec::{DecodeExt, Encode};
 use commonware_cryptography::{Signer, ed25519};
 use medshare_ledger::genesis::{AuthorityInfo, Genesis, ValidatorInfo, VerifyingKeyDigests};
 use medshare_node::config::NodeConfig;
@@ -109,6 +109,13 @@ fn write_secret(path: &Path, text: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A fresh ed25519 key from the OS RNG (the encoding of a private key is its 32-byte seed).
+pub fn random_signer() -> ed25519::PrivateKey {
+    let mut seed = zeroize::Zeroizing::new([0u8; 32]);
+    OsRng.fill_bytes(seed.as_mut());
+    ed25519::PrivateKey::decode(seed.as_slice()).expect("any 32 bytes are an ed25519 seed")
+}
+
 fn port_is_free(port: u16) -> bool {
     TcpListener::bind((Ipv4Addr::LOCALHOST, port)).is_ok()
 }
@@ -132,17 +139,17 @@ pub fn create(layout: &Layout, validators: usize, port: u16, workers: usize, blo
     let mut digests = Vec::new();
     for circuit in CircuitId::ALL {
         let (proving, verifying) = setup(circuit, &mut OsRng)?;
-        proving.write_to(&layout.keys().join(format!("{}.pk", circuit.name())))?;
-        verifying.write_to(&layout.keys().join(format!("{}.vk", circuit.name())))?;
+        proving.write(&layout.keys().join(format!("{}.pk", circuit.name())))?;
+        verifying.write(&layout.keys().join(format!("{}.vk", circuit.name())))?;
         digests.push(hex::encode(verifying.digest()));
     }
-    let authority = ed25519::PrivateKey::random(&mut OsRng);
+    let authority = random_signer();
     write_secret(&layout.authority_key(), &hex::encode(authority.encode()))?;
     let mut infos = Vec::new();
     for index in 0..validators {
         let dir = layout.validator(index);
         std::fs::create_dir_all(&dir)?;
-        let signer = ed25519::PrivateKey::random(&mut OsRng);
+        let signer = random_signer();
         write_secret(&dir.join("validator.key"), &hex::encode(signer.encode()))?;
         let p2p = port + 2 * index as u16;
         infos.push(ValidatorInfo {

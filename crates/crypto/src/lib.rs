@@ -1,9 +1,14 @@
 //! Service-layer cryptography of medshare (seed 000 §III, "service layer").
 //!
-//! Everything here is pure computation over BLS12-381 — no clocks, no global state — so the
-//! ledger's state machine can call it deterministically on every validator. The one exception is
-//! the group authority's member registry, which saves itself atomically to a file it controls.
+//! Cryptography of the service layer (seed 000 §III): Poseidon and the commitment trees, BBS04
+//! group signatures, HPKE envelopes and chunked encryption.
+//!
+//! The primitives the ledger's state machine calls (hashes, trees, signature and revocation
+//! checks) are pure, deterministic computation. Key generation and sealing draw from the OS RNG,
+//! and the group authority's member registry saves itself atomically to a file it controls.
 
+pub mod envelope;
 pub mod groupsig;
 pub mod merkle;
 pub mod poseidon;
+pub mod stream;

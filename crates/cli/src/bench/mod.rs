@@ -2,6 +2,7 @@
 
 mod groupsig;
 mod incentive;
+mod storage;
 mod zk;
 
 use clap::Subcommand;
@@ -14,6 +15,8 @@ pub enum Bench {
     Groupsig(groupsig::Args),
     /// Shapley values (exact n = 20, Monte Carlo n = 1000) and the exact valorization solve.
     Incentive(incentive::Args),
+    /// Storage pipeline: encrypt + erasure-code and decode + decrypt throughput on one core.
+    Storage(storage::Args),
 }
 
 pub fn run(bench: Bench) -> anyhow::Result<()> {
@@ -21,5 +24,6 @@ pub fn run(bench: Bench) -> anyhow::Result<()> {
         Bench::Zk(args) => zk::run(args),
         Bench::Groupsig(args) => groupsig::run(args),
         Bench::Incentive(args) => incentive::run(args),
+        Bench::Storage(args) => storage::run(args),
     }
 }

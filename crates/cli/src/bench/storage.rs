@@ -1,0 +1,274 @@
+//! `medshare bench storage`: throughput of the storage pipeline on one core.
+//!
+//! - encode: hash the data into α, seal it in 1 MiB segments (XChaCha20-Poly1305), Reed-Solomon
+//!   every sealed segment into k + m pieces and hash every shard into its CID;
+//! - decode: rebuild every stripe from k shards, decrypt, and check α — with m data shards lost,
+//!   so Reed-Solomon decoding does real work (`decode_mb_s`), and from the k data shards, which
+//!   is what a download normally does (`decode_intact_mb_s`).
+//!
+//! `encode_mb_s` and `decode_mb_s` run memory to memory: they measure the computation, which is
+//! what one core bounds. `encode_file_mb_s` and `decode_file_mb_s` run the same code from and to
+//! files (page cache), as the client does: they add the file system's cost of writing 1.5× (encode)
+//! or 1× (decode) the data to fresh files, which on this VM is a large share.
+//!
+//! Everything runs on the calling thread. Every figure is given by CPU time (what one core
+//! delivers; the `_mb_s` keys) and by wall-clock time (`_wall_mb_s`), since the machine is shared
+//! and wall time there also counts other processes. MB = 10^6 bytes. Seed 000 gives no storage figure (it
+//! stores slices with go-ipfs and measures proofs and TPS), so there is no paper column. The
+//! end-to-end `extract_10mib_ms` on a devnet comes with the chain.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context;
+use indicatif::ProgressBar;
+use medshare_storage::Erasure;
+use medshare_storage::codec::{decode, decode_file, encode, encode_file};
+use medshare_storage::erasure::Layout;
+use rand::RngCore;
+use serde::Serialize;
+
+/// The bar: at least this many MB/s of encoding on one core.
+const ENCODE_BAR_MB_S: f64 = 200.0;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Size of the test data in MiB.
+    #[arg(long, default_value_t = 256)]
+    size_mib: u64,
+    /// Runs of each measurement; the median is reported.
+    #[arg(long, default_value_t = 5)]
+    runs: usize,
+    /// Data shards.
+    #[arg(long, default_value_t = 4)]
+    k: usize,
+    /// Parity shards.
+    #[arg(long, default_value_t = 2)]
+    m: usize,
+    /// Where to put the files of the file pipeline (default: the system temporary directory).
+    #[arg(long)]
+    dir: Option<PathBuf>,
+}
+
+/// Figures in MB/s: by CPU time (what one core delivers) and by wall-clock time.
+#[derive(Serialize)]
+struct Report {
+    size_mib: u64,
+    k: usize,
+    m: usize,
+    runs: usize,
+    encode_mb_s: f64,
+    decode_mb_s: f64,
+    decode_intact_mb_s: f64,
+    encode_file_mb_s: f64,
+    decode_file_mb_s: f64,
+    encode_wall_mb_s: f64,
+    decode_wall_mb_s: f64,
+    decode_intact_wall_mb_s: f64,
+    encode_file_wall_mb_s: f64,
+    decode_file_wall_mb_s: f64,
+}
+
+/// Throughputs of the runs of one measurement.
+#[derive(Default)]
+struct Speeds {
+    cpu: Vec<f64>,
+    wall: Vec<f64>,
+}
+
+impl Speeds {
+    fn push(&mut self, bytes: usize, seconds: Seconds) {
+        let mb = bytes as f64 / 1e6;
+        self.wall.push(mb / seconds.wall);
+        // Without a CPU clock, wall time is the best we have.
+        self.cpu.push(mb / seconds.cpu.unwrap_or(seconds.wall));
+    }
+
+    fn cpu(&self) -> f64 {
+        median(self.cpu.clone())
+    }
+
+    fn wall(&self) -> f64 {
+        median(self.wall.clone())
+    }
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let erasure = Erasure::new(args.k, args.m)?;
+    let runs = args.runs.max(1);
+    let len = usize::try_from(args.size_mib << 20)?;
+    let mut data = vec![0u8; len];
+    rand::thread_rng().fill_bytes(&mut data);
+    let hidden = ProgressBar::hidden();
+    // The first m data shards are lost: the rest of the data shards and the parity shards remain.
+    let degraded: Vec<usize> = (erasure.m().min(erasure.k())..erasure.total())
+        .take(erasure.k())
+        .collect();
+    let intact: Vec<usize> = (0..erasure.k()).collect();
+
+    // Memory to memory. Buffers are allocated once, so page faults stay out of the figures.
+    let shard_len = usize::try_from(Layout::new(erasure, len as u64).shard_len())?;
+    let mut shards: Vec<Vec<u8>> = vec![Vec::with_capacity(shard_len); erasure.total()];
+    let mut encoding = Speeds::default();
+    let mut sealed = None;
+    for _ in 0..runs {
+        shards.iter_mut().for_each(Vec::clear);
+        let (result, seconds) = timed(|| encode(&data[..], erasure, &mut shards, &hidden));
+        encoding.push(len, seconds);
+        sealed = Some(result?);
+    }
+    let (manifest, key) = sealed.context("no encoding run")?;
+    let mut output = Vec::with_capacity(len);
+    let mut decode_memory = |kept: &[usize]| -> anyhow::Result<Speeds> {
+        let mut speeds = Speeds::default();
+        for _ in 0..runs {
+            output.clear();
+            let readers = kept.iter().map(|&i| (i, &shards[i][..])).collect();
+            let (result, seconds) =
+                timed(|| decode(&manifest, &key, readers, &mut output, &hidden));
+            result?;
+            speeds.push(len, seconds);
+        }
+        anyhow::ensure!(output == data, "decoded data differs");
+        Ok(speeds)
+    };
+    let decoding = decode_memory(&degraded)?;
+    let decoding_intact = decode_memory(&intact)?;
+    drop(shards);
+    drop(output);
+
+    // Files, as the client runs it.
+    let dir = match &args.dir {
+        Some(dir) => tempfile::tempdir_in(dir)?,
+        None => tempfile::tempdir()?,
+    };
+    let input = dir.path().join("input");
+    std::fs::write(&input, &data).context("writing the test file")?;
+    drop(data);
+    let (mut encoding_files, mut decoding_files) = (Speeds::default(), Speeds::default());
+    for run in 0..runs {
+        let staging = dir.path().join(format!("shards-{run}"));
+        std::fs::create_dir(&staging)?;
+        let (encoded, seconds) = timed(|| encode_file(&input, erasure, &staging, &hidden));
+        let encoded = encoded?;
+        encoding_files.push(len, seconds);
+
+        let kept: Vec<(usize, PathBuf)> = degraded
+            .iter()
+            .map(|&i| (i, encoded.shard_files[i].clone()))
+            .collect();
+        let output = dir.path().join(format!("output-{run}"));
+        let (result, seconds) = timed(|| {
+            decode_file(
+                &encoded.manifest,
+                &encoded.data_key,
+                &kept,
+                &output,
+                &hidden,
+            )
+        });
+        result?;
+        decoding_files.push(len, seconds);
+        std::fs::remove_dir_all(&staging)?;
+        std::fs::remove_file(&output)?;
+    }
+
+    let report = Report {
+        size_mib: args.size_mib,
+        k: erasure.k(),
+        m: erasure.m(),
+        runs,
+        encode_mb_s: encoding.cpu(),
+        decode_mb_s: decoding.cpu(),
+        decode_intact_mb_s: decoding_intact.cpu(),
+        encode_file_mb_s: encoding_files.cpu(),
+        decode_file_mb_s: decoding_files.cpu(),
+        encode_wall_mb_s: encoding.wall(),
+        decode_wall_mb_s: decoding.wall(),
+        decode_intact_wall_mb_s: decoding_intact.wall(),
+        encode_file_wall_mb_s: encoding_files.wall(),
+        decode_file_wall_mb_s: decoding_files.wall(),
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    println!(
+        "storage pipeline on one core: {} MiB, {} + {} shards, median of {runs} runs",
+        report.size_mib, report.k, report.m
+    );
+    println!(
+        "{:<48} {:>10} {:>10} {:>8}",
+        "MB/s", "CPU time", "wall", "bar"
+    );
+    let row = |what: &str, cpu: f64, wall: f64, bar: &str| {
+        println!("{what:<48} {cpu:>10.0} {wall:>10.0} {bar:>8}");
+    };
+    row(
+        "encrypt + encode, memory to memory",
+        report.encode_mb_s,
+        report.encode_wall_mb_s,
+        &format!(">= {ENCODE_BAR_MB_S:.0}"),
+    );
+    row(
+        &format!("decode + decrypt, {} data shards lost, memory", report.m),
+        report.decode_mb_s,
+        report.decode_wall_mb_s,
+        "",
+    );
+    row(
+        "decode + decrypt, data shards only, memory",
+        report.decode_intact_mb_s,
+        report.decode_intact_wall_mb_s,
+        "",
+    );
+    row(
+        "encrypt + encode, file to shard files",
+        report.encode_file_mb_s,
+        report.encode_file_wall_mb_s,
+        "",
+    );
+    row(
+        &format!("decode + decrypt, {} data shards lost, files", report.m),
+        report.decode_file_mb_s,
+        report.decode_file_wall_mb_s,
+        "",
+    );
+    println!("seed 000 reports no storage throughput (go-ipfs); extract_10mib_ms needs the devnet");
+    Ok(())
+}
+
+/// Wall-clock and on-CPU seconds of one run of `work` on this thread.
+///
+/// The machine is shared: wall time counts the time other processes held the core, CPU time
+/// (from `/proc/thread-self/schedstat`, Linux) counts only ours. On a quiet machine they agree.
+fn timed<T>(work: impl FnOnce() -> T) -> (T, Seconds) {
+    let (wall, cpu) = (Instant::now(), thread_cpu_ns());
+    let result = work();
+    let cpu = match (cpu, thread_cpu_ns()) {
+        (Some(before), Some(after)) => Some((after - before) as f64 / 1e9),
+        _ => None,
+    };
+    let wall = wall.elapsed().as_secs_f64();
+    (result, Seconds { wall, cpu })
+}
+
+#[derive(Clone, Copy)]
+struct Seconds {
+    wall: f64,
+    cpu: Option<f64>,
+}
+
+/// Nanoseconds this thread has run on a CPU.
+fn thread_cpu_ns() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    text.split_whitespace().next()?.parse().ok()
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}

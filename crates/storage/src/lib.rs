@@ -1,0 +1,37 @@
+//! Storage layer of medshare (seed 000 §III "storage layer", DESIGN.md "Storage layer").
+//!
+//! Seed 000 slices each MDA with IPFS across geographically dispersed peers so that no peer holds
+//! a whole MDA, and returns it to a data user who presents a valid extraction proof. medshare
+//! encrypts first, then slices: the file is sealed under a fresh data key in 1 MiB segments
+//! ([`medshare_crypto::stream`]), erasure-coded into `k` data + `m` parity shards ([`erasure`]),
+//! each named by its CID ([`content_id`]) and listed in a [`manifest`]. Shards are placed on
+//! distinct storage peers ([`placement`]), kept durably and verified ([`store`]), and released
+//! only sealed to the ephemeral key of a final extraction ([`peer`], [`gate`]).
+//!
+//! - data owner / data user: [`client::Client`]
+//! - storage peer: [`peer::StoragePeer`], whose router the node mounts, with a [`gate::ReleaseGate`]
+//!   read from finalized chain state.
+
+pub mod alpha;
+pub mod api;
+pub mod client;
+pub mod codec;
+pub mod content_id;
+mod durable;
+pub mod erasure;
+pub mod gate;
+pub mod manifest;
+pub mod peer;
+pub mod placement;
+pub mod remote;
+pub mod store;
+mod transport;
+
+pub use alpha::Alpha;
+pub use client::{Client, ClientOptions, Upload};
+pub use content_id::ContentId;
+pub use erasure::Erasure;
+pub use gate::{GateError, ReleaseGate, StaticGate};
+pub use manifest::Manifest;
+pub use peer::{PeerConfig, StoragePeer};
+pub use placement::{Peer, PeerId, PeerList, Placement};
