@@ -25,6 +25,7 @@
 use ark_bls12_381::{Fq, Fr, G1Affine, G1Projective, g1::Config};
 use ark_ec::{AdditiveGroup, AffineRepr, CurveGroup, scalar_mul::glv::GLVConfig};
 use ark_ff::{BigInteger, BigInteger256, Field, PrimeField, Zero};
+use zeroize::Zeroize;
 
 /// wNAF width of [`Bases`]: digits are odd and below 2^(W-1) in absolute value.
 const W: usize = 5;
@@ -90,6 +91,13 @@ impl Bases {
             }
         }
         acc
+    }
+}
+
+impl Drop for Bases {
+    fn drop(&mut self) {
+        // The signer's tables are multiples of its secret A.
+        self.tables.zeroize();
     }
 }
 
