@@ -1,18 +1,22 @@
 //! Canonical byte encodings: compressed points (48 bytes in G1, 96 in G2, the zcash/IETF flag
-//! format of ark-bls12-381), little-endian 32-byte scalars, little-endian u64 counters.
+//! format of ark-bls12-381), uncompressed G1 points (96 bytes) for signatures, little-endian
+//! 32-byte scalars, little-endian u64 counters.
 //!
 //! Decoding validates everything: flags, coordinate range, curve equation, prime-order
-//! subgroup, non-identity, scalar below the group order, exact length. Each accepted value has
-//! exactly one encoding, so equal values always hash equally on every validator.
+//! subgroup, non-identity, scalar below the group order, exact length. The one exception is
+//! the points of a signature, which are checked to be on the curve but not to be in the
+//! subgroup (see [`super::torsion`] for why that is safe and what it saves). Each accepted value
+//! has exactly one encoding, so equal values always hash equally on every validator.
 
-use ark_bls12_381::{Bls12_381, Fr, G1Affine, G2Affine};
-use ark_ec::{AffineRepr, pairing::PairingOutput};
+use ark_bls12_381::{Fr, G1Affine, G2Affine};
+use ark_ec::AffineRepr;
 use ark_ff::Zero;
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 
 use super::{GroupSigError, Result};
 
 pub(crate) const G1_BYTES: usize = 48;
+pub(crate) const G1_UNCOMPRESSED_BYTES: usize = 96;
 pub(crate) const G2_BYTES: usize = 96;
 pub(crate) const SCALAR_BYTES: usize = 32;
 pub(crate) const U64_BYTES: usize = 8;
@@ -24,6 +28,11 @@ pub(crate) struct Writer(pub(crate) Vec<u8>);
 impl Writer {
     pub(crate) fn with_capacity(n: usize) -> Self {
         Self(Vec::with_capacity(n))
+    }
+
+    pub(crate) fn u8(&mut self, n: u8) -> &mut Self {
+        self.0.push(n);
+        self
     }
 
     pub(crate) fn u64(&mut self, n: u64) -> &mut Self {
@@ -41,6 +50,13 @@ impl Writer {
         self
     }
 
+    /// A G1 point as `x ‖ y`, with the flag bits of the same format.
+    pub(crate) fn g1_uncompressed(&mut self, p: &G1Affine) -> &mut Self {
+        p.serialize_uncompressed(&mut self.0)
+            .expect("uncompressed serialization into a Vec is infallible");
+        self
+    }
+
     pub(crate) fn g2(&mut self, p: &G2Affine) -> &mut Self {
         write_canonical(p, &mut self.0);
         self
@@ -48,12 +64,6 @@ impl Writer {
 
     pub(crate) fn scalar(&mut self, s: &Fr) -> &mut Self {
         write_canonical(s, &mut self.0);
-        self
-    }
-
-    /// A target-group element (576 bytes, uncompressed: only ever hashed, never stored).
-    pub(crate) fn gt(&mut self, p: &PairingOutput<Bls12_381>) -> &mut Self {
-        write_canonical(p, &mut self.0);
         self
     }
 }
@@ -111,6 +121,10 @@ impl<'a> Reader<'a> {
         Ok(head)
     }
 
+    pub(crate) fn u8(&mut self) -> Result<u8> {
+        Ok(self.take(1)?[0])
+    }
+
     pub(crate) fn u64(&mut self) -> Result<u64> {
         let mut b = [0u8; U64_BYTES];
         b.copy_from_slice(self.take(U64_BYTES)?);
@@ -122,6 +136,18 @@ impl<'a> Reader<'a> {
         let p = G1Affine::deserialize_compressed(self.take(G1_BYTES)?)
             .map_err(|_| GroupSigError::InvalidPoint { what })?;
         non_identity(p, what)
+    }
+
+    /// An uncompressed point on the curve other than the identity, *not* checked to be in the
+    /// prime-order subgroup: only for signature points, see [`super::torsion`].
+    pub(crate) fn g1_on_curve(&mut self, what: &'static str) -> Result<G1Affine> {
+        let p = G1Affine::deserialize_uncompressed_unchecked(self.take(G1_UNCOMPRESSED_BYTES)?)
+            .map_err(|_| GroupSigError::InvalidPoint { what })?;
+        let p = non_identity(p, what)?;
+        if !p.is_on_curve() {
+            return Err(GroupSigError::InvalidPoint { what });
+        }
+        Ok(p)
     }
 
     /// A point of G2's prime-order subgroup other than the identity.

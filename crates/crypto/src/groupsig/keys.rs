@@ -1,6 +1,6 @@
 //! Keys of BBS04 ("Short Group Signatures from SDH", KeyGen) and enrollment (seed 000 operation 1).
 
-use std::fmt;
+use std::{fmt, sync::Arc};
 
 use ark_bls12_381::{Bls12_381, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ec::{AffineRepr, CurveGroup, PrimeGroup, pairing::Pairing};
@@ -12,7 +12,7 @@ use zeroize::{Zeroize, Zeroizing};
 use super::{
     Epoch, GroupSigError, MemberIndex, Result,
     encoding::{G1_BYTES, G2_BYTES, Reader, SCALAR_BYTES, U64_BYTES, Writer},
-    msm::Bases,
+    msm::FixedBase,
 };
 
 pub(super) type G2Prepared = <Bls12_381 as Pairing>::G2Prepared;
@@ -37,8 +37,19 @@ pub struct GroupPublicKey {
     /// so they are computed once per key.
     pub(super) g2_prepared: G2Prepared,
     pub(super) w_prepared: G2Prepared,
+    /// Fixed-base tables of `u, v, h, g1` (528 KiB, shared by clones): signing and verifying
+    /// multiply these generators by fresh scalars every time.
+    pub(super) generators: Arc<Generators>,
     /// SHA-256 of the tagged encoding; every challenge hashes it (binds a signature to the key).
     pub(super) digest: [u8; 32],
+}
+
+/// Precomputed multiples of the G1 generators of a group key.
+pub(super) struct Generators {
+    pub(super) u: FixedBase,
+    pub(super) v: FixedBase,
+    pub(super) h: FixedBase,
+    pub(super) g1: FixedBase,
 }
 
 /// The authority's secret `γ`: issues member keys and revocations.
@@ -110,6 +121,12 @@ impl GroupPublicKey {
             w,
             g2_prepared: g2.into(),
             w_prepared: w.into(),
+            generators: Arc::new(Generators {
+                u: FixedBase::new(u),
+                v: FixedBase::new(v),
+                h: FixedBase::new(h),
+                g1: FixedBase::new(g1),
+            }),
             digest: [0; 32],
         };
         gpk.digest = Sha256::new()
@@ -239,9 +256,9 @@ impl OpeningKey {
 
     /// `u^ξ1 = v^ξ2 = h`: refuses to open under another group's key.
     pub(super) fn require_group(&self, gpk: &GroupPublicKey) -> Result<()> {
-        let bases = Bases::new(&[gpk.u, gpk.v]);
+        let g = &gpk.generators;
         let h = gpk.h.into_group();
-        if bases.combine(&[(0, self.xi1)]) != h || bases.combine(&[(1, self.xi2)]) != h {
+        if g.u.mul(&self.xi1) != h || g.v.mul(&self.xi2) != h {
             return Err(GroupSigError::KeyMismatch);
         }
         Ok(())

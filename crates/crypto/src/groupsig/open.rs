@@ -5,12 +5,13 @@ use ark_ec::CurveGroup;
 
 use super::{
     GroupPublicKey, GroupSigError, MemberIndex, MemberRegistry, OpeningKey, Result, Signature,
-    msm::Bases,
+    msm::Bases, torsion::project,
 };
 
 impl OpeningKey {
     /// BBS04 Open: verifies `sig` on `msg` under `gpk` (the group key of the signature's
-    /// epoch), decrypts `A = T3 / (T1^ξ1 · T2^ξ2)` and looks `A` up in the authority's
+    /// epoch), decrypts `A = T3 − ξ1·T1 − ξ2·T2` (of the G1-components, which is what
+    /// verification vouches for, see the `torsion` module) and looks `A` up in the authority's
     /// registry. A signature that does not verify is an error, never an index.
     pub fn open(
         &self,
@@ -21,8 +22,9 @@ impl OpeningKey {
     ) -> Result<MemberIndex> {
         self.require_group(gpk)?;
         gpk.verify(msg, sig)?;
-        let a = (Bases::new(&[sig.t1, sig.t2]).combine(&[(0, -self.xi1), (1, -self.xi2)]) + sig.t3)
-            .into_affine();
+        let decrypted =
+            Bases::new(&[sig.t1, sig.t2]).combine(&[(0, -self.xi1), (1, -self.xi2)]) + sig.t3;
+        let a = project(decrypted).into_affine();
         registry
             .member_with_key(sig.epoch, &a)
             .ok_or(GroupSigError::UnknownMember)

@@ -2,7 +2,7 @@
 //! messages, other groups, closed epochs, bad revocations, malformed bytes.
 
 use ark_bls12_381::{Fq, Fr, G1Affine, G1Projective};
-use ark_ec::{CurveGroup, PrimeGroup};
+use ark_ec::{AffineRepr, CurveGroup, PrimeGroup};
 use ark_ff::UniformRand;
 use ark_serialize::CanonicalSerialize;
 use rand::{Rng, SeedableRng, rngs::StdRng};
@@ -11,6 +11,16 @@ use super::*;
 
 fn rng(seed: u64) -> StdRng {
     StdRng::seed_from_u64(seed)
+}
+
+/// Layout of an encoded signature: version, epoch, ten 96-byte points, six scalars.
+const POINTS_AT: usize = 9;
+const POINT: usize = 96;
+const SCALARS_AT: usize = POINTS_AT + 10 * POINT;
+
+/// Byte range of the `i`-th point (T1, T2, T3, A', Ā, R1..R5) of an encoded signature.
+fn point_bytes(i: usize) -> std::ops::Range<usize> {
+    POINTS_AT + i * POINT..POINTS_AT + (i + 1) * POINT
 }
 
 struct Group {
@@ -125,20 +135,22 @@ fn altered_message_or_signature_fails() {
         Err(GroupSigError::InvalidSignature)
     ));
     assert!(g.gpk.verify(b"", &sig).is_err());
-    // Every scalar of the signature is bound by the challenge.
+    // Every response is checked.
     let bytes = sig.to_bytes();
-    for offset in (8 + 3 * 48..Signature::BYTES).step_by(32) {
+    for offset in (SCALARS_AT..Signature::BYTES).step_by(32) {
         let mut altered = bytes.clone();
         altered[offset] ^= 1;
         let altered = Signature::from_bytes(&altered).unwrap();
         assert!(g.gpk.verify(b"authorize alpha to H", &altered).is_err());
     }
-    // Swapping T1 and T2 keeps valid points but breaks the proof.
-    let mut swapped = bytes.clone();
-    swapped[8..56].copy_from_slice(&bytes[56..104]);
-    swapped[56..104].copy_from_slice(&bytes[8..56]);
-    let swapped = Signature::from_bytes(&swapped).unwrap();
-    assert!(g.gpk.verify(b"authorize alpha to H", &swapped).is_err());
+    // Swapping two points keeps valid points but breaks the proof.
+    for (i, j) in [(0, 1), (3, 4), (5, 6), (2, 7)] {
+        let mut swapped = bytes.clone();
+        swapped[point_bytes(i)].copy_from_slice(&bytes[point_bytes(j)]);
+        swapped[point_bytes(j)].copy_from_slice(&bytes[point_bytes(i)]);
+        let swapped = Signature::from_bytes(&swapped).unwrap();
+        assert!(g.gpk.verify(b"authorize alpha to H", &swapped).is_err());
+    }
 }
 
 #[test]
@@ -171,12 +183,12 @@ fn two_signatures_by_one_member_share_no_component() {
         .unwrap()
         .to_bytes();
     let components = |s: &[u8]| -> Vec<Vec<u8>> {
-        let points = s[8..8 + 3 * 48].chunks(48);
-        let scalars = s[8 + 3 * 48..].chunks(32);
+        let points = s[POINTS_AT..SCALARS_AT].chunks(POINT);
+        let scalars = s[SCALARS_AT..].chunks(32);
         points.chain(scalars).map(<[u8]>::to_vec).collect()
     };
     let (c1, c2) = (components(&s1), components(&s2));
-    assert_eq!(c1.len(), 9);
+    assert_eq!(c1.len(), 16);
     for x in &c1 {
         assert!(!c2.contains(x), "a component repeats across signatures");
     }
@@ -359,7 +371,7 @@ fn encodings_round_trip() {
         GroupPublicKey::from_bytes(&g.gpk.to_bytes()).unwrap(),
         g.gpk
     );
-    assert_eq!(sig.to_bytes().len(), 344);
+    assert_eq!(sig.to_bytes().len(), 1161);
     assert_eq!(Signature::from_bytes(&sig.to_bytes()).unwrap(), sig);
     assert_eq!(Revocation::from_bytes(&rev.to_bytes()).unwrap(), rev);
     let key = MemberKey::from_bytes(&keys[2].to_bytes()).unwrap();
@@ -376,7 +388,7 @@ fn encodings_round_trip() {
     assert_eq!(opening.open(&g.gpk, &registry, b"m", &sig).unwrap(), 2);
 }
 
-/// Encodings of G1 points that decoding must refuse: off the curve, and on the curve but
+/// Encodings of G1 points that key decoding must refuse: off the curve, and on the curve but
 /// outside the prime-order subgroup.
 fn bad_g1_encodings() -> (Vec<u8>, Vec<u8>) {
     let mut off_curve = None;
@@ -400,11 +412,21 @@ fn bad_g1_encodings() -> (Vec<u8>, Vec<u8>) {
 
 /// A compressed-point encoding of the x-coordinate `x` (big-endian, compression flag set).
 fn fq_compressed(x: Fq) -> Vec<u8> {
-    let mut le = Vec::new();
-    x.serialize_compressed(&mut le).unwrap();
-    let mut be: Vec<u8> = le.into_iter().rev().collect();
+    let mut be = fq_big_endian(x);
     be[0] |= 0x80;
     be
+}
+
+fn fq_big_endian(x: Fq) -> Vec<u8> {
+    let mut le = Vec::new();
+    x.serialize_compressed(&mut le).unwrap();
+    le.into_iter().rev().collect()
+}
+
+fn uncompressed(p: &G1Affine) -> Vec<u8> {
+    let mut b = Vec::new();
+    p.serialize_uncompressed(&mut b).unwrap();
+    b
 }
 
 #[test]
@@ -412,54 +434,86 @@ fn malformed_bytes_give_typed_errors() {
     let mut rng = rng(10);
     let (g, keys) = group_with_members(1, &mut rng);
     let sig = keys[0].sign(&g.gpk, b"m", &mut rng).unwrap().to_bytes();
-    let (off_curve, off_subgroup) = bad_g1_encodings();
-    let mut identity = vec![0u8; 48];
-    identity[0] = 0xc0;
+    let t1 = Signature::from_bytes(&sig).unwrap().t1;
+    let mut identity = vec![0u8; 96];
+    identity[0] = 0x40;
+    // T1's x with y + 1: off the curve.
+    let off_curve = [fq_big_endian(t1.x), fq_big_endian(t1.y + Fq::from(1u64))].concat();
+    let mut compressed_flag = uncompressed(&t1);
+    compressed_flag[0] |= 0x80;
+    // x = p: a coordinate out of range.
+    let mut out_of_range = uncompressed(&t1);
+    out_of_range[..48].copy_from_slice(&fq_big_endian(-Fq::from(1u64)));
+    out_of_range[47] += 1;
 
     let with_t1 = |t1: &[u8]| {
         let mut b = sig.clone();
-        b[8..56].copy_from_slice(t1);
+        b[point_bytes(0)].copy_from_slice(t1);
         Signature::from_bytes(&b)
     };
-    assert!(matches!(
-        with_t1(&off_curve),
-        Err(GroupSigError::InvalidPoint { .. })
-    ));
-    assert!(matches!(
-        with_t1(&off_subgroup),
-        Err(GroupSigError::InvalidPoint { .. })
-    ));
+    for bad in [&off_curve, &compressed_flag, &out_of_range] {
+        assert!(matches!(
+            with_t1(bad),
+            Err(GroupSigError::InvalidPoint {
+                what: "group signature T1"
+            })
+        ));
+    }
     assert!(matches!(
         with_t1(&identity),
         Err(GroupSigError::IdentityPoint { .. })
     ));
-    let mut uncompressed_flag = sig[8..56].to_vec();
-    uncompressed_flag[0] &= 0x7f;
-    assert!(matches!(
-        with_t1(&uncompressed_flag),
-        Err(GroupSigError::InvalidPoint { .. })
-    ));
 
     let mut big_scalar = sig.clone();
-    big_scalar[8 + 3 * 48..8 + 3 * 48 + 32].fill(0xff);
+    big_scalar[SCALARS_AT..SCALARS_AT + 32].fill(0xff);
     assert!(matches!(
         Signature::from_bytes(&big_scalar),
         Err(GroupSigError::NonCanonicalScalar { .. })
     ));
+    let mut version_1 = sig.clone();
+    version_1[0] = 1;
+    assert!(matches!(
+        Signature::from_bytes(&version_1),
+        Err(GroupSigError::Malformed {
+            reason: "unsupported version",
+            ..
+        })
+    ));
     assert!(matches!(
         Signature::from_bytes(&sig[1..]),
         Err(GroupSigError::Length {
-            expected: 344,
-            found: 343,
+            expected: 1161,
+            found: 1160,
             ..
         })
+    ));
+    // The former 344-byte format is refused by its length.
+    assert!(matches!(
+        Signature::from_bytes(&sig[..344]),
+        Err(GroupSigError::Length { .. })
     ));
     assert!(matches!(
         Signature::from_bytes(&[sig.clone(), vec![0]].concat()),
         Err(GroupSigError::Length { .. })
     ));
 
+    let (off_curve, off_subgroup) = bad_g1_encodings();
+    let mut identity = vec![0u8; 48];
+    identity[0] = 0xc0;
     let gpk = g.gpk.to_bytes();
+    for (bad, what) in [(&off_curve, "off curve"), (&off_subgroup, "off subgroup")] {
+        let mut b = gpk.clone();
+        b[8..56].copy_from_slice(bad);
+        assert!(
+            matches!(
+                GroupPublicKey::from_bytes(&b),
+                Err(GroupSigError::InvalidPoint {
+                    what: "group public key g1"
+                })
+            ),
+            "{what}"
+        );
+    }
     let mut gpk_identity_h = gpk.clone();
     gpk_identity_h[8 + 48 + 96..8 + 2 * 48 + 96].copy_from_slice(&identity);
     assert!(matches!(
@@ -521,9 +575,9 @@ fn random_corruptions_never_panic_and_never_verify() {
         let (rev, _) = g.issuing.revoke(&g.gpk, &keys[0]).unwrap();
         rev.to_bytes()
     };
-    for _ in 0..64 {
+    for _ in 0..200 {
         let mut b = sig.clone();
-        let at = rng.gen_range(8..b.len());
+        let at = rng.gen_range(0..b.len());
         b[at] ^= 1 << rng.gen_range(0..8);
         if let Ok(altered) = Signature::from_bytes(&b) {
             assert!(g.gpk.verify(b"m", &altered).is_err());
@@ -590,4 +644,223 @@ fn public_types_are_send_and_sync() {
     check::<OpeningKey>();
     check::<MemberRegistry>();
     check::<GroupSigError>();
+}
+
+/// `n` signatures on distinct messages by the members of `g` in turn.
+fn signed(g: &Group, keys: &[MemberKey], n: usize, rng: &mut StdRng) -> Vec<(Vec<u8>, Signature)> {
+    (0..n)
+        .map(|i| {
+            let msg = format!("authorization {i}").into_bytes();
+            let sig = keys[i % keys.len()].sign(&g.gpk, &msg, rng).unwrap();
+            (msg, sig)
+        })
+        .collect()
+}
+
+fn as_items(signed: &[(Vec<u8>, Signature)]) -> Vec<(&[u8], &Signature)> {
+    signed.iter().map(|(m, s)| (m.as_slice(), s)).collect()
+}
+
+#[test]
+fn batches_of_good_signatures_verify() {
+    let mut rng = rng(14);
+    let (g, keys) = group_with_members(4, &mut rng);
+    let all = signed(&g, &keys, 64, &mut rng);
+    for n in [0, 1, 2, 64] {
+        g.gpk.verify_batch(&as_items(&all[..n]), &mut rng).unwrap();
+    }
+    // Signature from the batch pass singly too, and nothing is reported invalid.
+    let items: Vec<_> = all.iter().map(|(m, s)| (&g.gpk, m.as_slice(), s)).collect();
+    assert!(find_invalid(&items, &mut rng).is_empty());
+}
+
+/// The ways a signature can be bad inside an otherwise good batch of group `g`.
+fn bad_signatures(
+    g: &Group,
+    keys: &[MemberKey],
+    rng: &mut StdRng,
+) -> Vec<(&'static str, Vec<u8>, Signature)> {
+    let msg = b"authorization 999".to_vec();
+    let good = keys[0].sign(&g.gpk, &msg, rng).unwrap();
+    let bytes = good.to_bytes();
+    let decode = |b: &[u8]| Signature::from_bytes(b).unwrap();
+    let mut bad = vec![(
+        "altered message",
+        b"authorization 998".to_vec(),
+        good.clone(),
+    )];
+    for (what, at) in [
+        ("altered s_α", SCALARS_AT),
+        ("altered s_δ", SCALARS_AT + 5 * 32),
+    ] {
+        let mut b = bytes.clone();
+        b[at] ^= 4;
+        bad.push((what, msg.clone(), decode(&b)));
+    }
+    for (what, i, j) in [
+        ("swapped T1, T2", 0, 1),
+        ("swapped A', Ā", 3, 4),
+        ("swapped R3, R4", 7, 8),
+    ] {
+        let mut b = bytes.clone();
+        b[point_bytes(i)].copy_from_slice(&bytes[point_bytes(j)]);
+        b[point_bytes(j)].copy_from_slice(&bytes[point_bytes(i)]);
+        bad.push((what, msg.clone(), decode(&b)));
+    }
+    // A point moved by a torsion component after signing: on the curve, so it decodes.
+    let mut torsion = good.clone();
+    let tau = super::torsion::tests::point_outside_g1();
+    torsion.commitments[0] = (torsion.commitments[0] + tau).into_affine();
+    bad.push((
+        "torsion added to R1",
+        msg.clone(),
+        decode(&torsion.to_bytes()),
+    ));
+    // A forged key (A, x) not issued by the authority.
+    let forged = MemberKey {
+        index: 0,
+        epoch: g.gpk.epoch(),
+        a: (G1Projective::generator() * Fr::rand(rng)).into_affine(),
+        x: Fr::rand(rng),
+    };
+    bad.push((
+        "forged key",
+        msg.clone(),
+        forged.sign(&g.gpk, &msg, rng).unwrap(),
+    ));
+    // A good signature of another group.
+    let (other, other_keys) = group_with_members(1, rng);
+    let foreign = other_keys[0].sign(&other.gpk, &msg, rng).unwrap();
+    bad.push(("another group's signature", msg.clone(), foreign));
+    bad
+}
+
+#[test]
+fn one_bad_signature_anywhere_fails_the_batch_and_is_found() {
+    let mut rng = rng(15);
+    let (g, keys) = group_with_members(4, &mut rng);
+    let mut batch = signed(&g, &keys, 24, &mut rng);
+    for (what, msg, sig) in bad_signatures(&g, &keys, &mut rng) {
+        assert!(g.gpk.verify(&msg, &sig).is_err(), "{what} verifies alone");
+        let at = rng.gen_range(0..=batch.len());
+        batch.insert(at, (msg, sig));
+        assert!(
+            matches!(
+                g.gpk.verify_batch(&as_items(&batch), &mut rng),
+                Err(GroupSigError::InvalidSignature)
+            ),
+            "{what}"
+        );
+        let items: Vec<_> = batch
+            .iter()
+            .map(|(m, s)| (&g.gpk, m.as_slice(), s))
+            .collect();
+        assert_eq!(find_invalid(&items, &mut rng), vec![at], "{what}");
+        batch.remove(at);
+    }
+    g.gpk.verify_batch(&as_items(&batch), &mut rng).unwrap();
+}
+
+#[test]
+fn old_epoch_signature_fails_the_batch() {
+    let mut rng = rng(16);
+    let (mut g, keys) = group_with_members(3, &mut rng);
+    let old = keys[1].sign(&g.gpk, b"before", &mut rng).unwrap();
+    let (revocation, next) = g.registry.revoke(&g.issuing, &g.gpk, 0).unwrap();
+    g.gpk = next;
+    let keys: Vec<_> = keys[1..]
+        .iter()
+        .map(|k| k.update(&revocation).unwrap())
+        .collect();
+    let mut batch = signed(&g, &keys, 8, &mut rng);
+    batch.insert(5, (b"before".to_vec(), old));
+    assert!(matches!(
+        g.gpk.verify_batch(&as_items(&batch), &mut rng),
+        Err(GroupSigError::EpochMismatch {
+            expected: 1,
+            found: 0
+        })
+    ));
+    let items: Vec<_> = batch
+        .iter()
+        .map(|(m, s)| (&g.gpk, m.as_slice(), s))
+        .collect();
+    assert_eq!(find_invalid(&items, &mut rng), vec![5]);
+}
+
+#[test]
+fn batches_mix_groups_and_name_every_bad_signature() {
+    let mut rng = rng(17);
+    let groups: Vec<_> = (0..3).map(|_| group_with_members(2, &mut rng)).collect();
+    let signed: Vec<_> = groups
+        .iter()
+        .map(|(g, keys)| signed(g, keys, 6, &mut rng))
+        .collect();
+    // Interleaved: signature i of group 0, of group 1, of group 2, then i + 1...
+    let items: Vec<(&GroupPublicKey, &[u8], &Signature)> = (0..6)
+        .flat_map(|i| {
+            groups
+                .iter()
+                .zip(&signed)
+                .map(move |((g, _), s)| (&g.gpk, s[i].0.as_slice(), &s[i].1))
+        })
+        .collect();
+    verify_batch(&items, &mut rng).unwrap();
+    // Two signatures presented under the wrong group, one with a wrong message.
+    let mut bad = items.clone();
+    bad[4].0 = &groups[0].0.gpk;
+    bad[9].1 = b"another message";
+    bad[13].0 = &groups[2].0.gpk;
+    assert!(matches!(
+        verify_batch(&bad, &mut rng),
+        Err(GroupSigError::InvalidSignature)
+    ));
+    assert_eq!(find_invalid(&bad, &mut rng), vec![4, 9, 13]);
+    assert!(verify_batch(&[], &mut rng).is_ok());
+}
+
+#[test]
+fn torsion_components_are_ignored_consistently() {
+    let mut rng = rng(18);
+    let (g, keys) = group_with_members(2, &mut rng);
+    let tau = super::torsion::tests::point_outside_g1().into_group();
+    let tau = tau - super::torsion::project(tau);
+    // A signer adds torsion to its points before hashing them: the G1-components still
+    // satisfy every equation, so single and batch verification both accept and opening
+    // names the signer.
+    let mut commitment = keys[1].commit(&g.gpk, &mut rng).unwrap();
+    let sig = &mut commitment.signature;
+    for p in [
+        &mut sig.t1,
+        &mut sig.t3,
+        &mut sig.a_prime,
+        &mut sig.commitments[4],
+    ] {
+        *p = (*p + tau).into_affine();
+    }
+    let sig = commitment.respond(&g.gpk, b"m");
+    assert!(!sig.t1.is_in_correct_subgroup_assuming_on_curve());
+    let sig = Signature::from_bytes(&sig.to_bytes()).unwrap();
+    g.gpk.verify(b"m", &sig).unwrap();
+    let mut batch = signed(&g, &keys, 5, &mut rng);
+    batch.push((b"m".to_vec(), sig.clone()));
+    g.gpk.verify_batch(&as_items(&batch), &mut rng).unwrap();
+    assert_eq!(open(&g, &g.gpk, b"m", &sig).unwrap(), keys[1].index());
+}
+
+#[test]
+fn random_corruptions_never_verify_in_a_batch() {
+    let mut rng = rng(19);
+    let (g, keys) = group_with_members(2, &mut rng);
+    let batch = signed(&g, &keys, 3, &mut rng);
+    for _ in 0..40 {
+        let mut b = batch[1].1.to_bytes();
+        let at = rng.gen_range(0..b.len());
+        b[at] ^= 1 << rng.gen_range(0..8);
+        if let Ok(altered) = Signature::from_bytes(&b) {
+            let mut items = as_items(&batch);
+            items[1].1 = &altered;
+            assert!(g.gpk.verify_batch(&items, &mut rng).is_err());
+        }
+    }
 }
