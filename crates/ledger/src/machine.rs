@@ -20,7 +20,7 @@ use crate::{
 };
 use commonware_codec::DecodeExt;
 use commonware_cryptography::{Verifier as _, ed25519};
-use medshare_crypto::groupsig::{GroupPublicKey, Revocation, Signature as GroupSignature};
+use medshare_crypto::groupsig::{self, GroupPublicKey, Revocation, Signature as GroupSignature};
 use medshare_zk::{
     AuthorizationStatement, ExtractionStatement, PreparedVerifyingKey, Proof, RegistrationStatement,
     Statement, batch_verify,
@@ -105,6 +105,49 @@ pub struct Receipt {
 pub struct BlockEnv {
     pub height: u64,
     pub timestamp_ms: u64,
+}
+
+/// A group signature to verify, with what it must verify against.
+struct GroupClaim {
+    hash: Hash,
+    key: Arc<GroupPublicKey>,
+    message: Vec<u8>,
+    signature: GroupSignature,
+    group: GroupId,
+    epoch: u64,
+}
+
+/// What [`Machine::check_signatures`] leaves to the batched checks.
+struct Pending {
+    checked: Checked,
+    group: Option<GroupClaim>,
+    proof: Option<(Claim, Proof)>,
+}
+
+/// Verifies every group signature of a batch at once (one final exponentiation for all groups);
+/// if the batch fails, finds the bad ones and marks their transactions.
+fn settle_group_signatures(
+    claims: &[(usize, GroupClaim)],
+    results: &mut [Result<Checked, TxError>],
+    rng: &mut (impl rand::RngCore + rand::CryptoRng),
+) {
+    if claims.is_empty() {
+        return;
+    }
+    let items: Vec<_> = claims
+        .iter()
+        .map(|(_, c)| (c.key.as_ref(), c.message.as_slice(), &c.signature))
+        .collect();
+    if groupsig::verify_batch(&items, rng).is_ok() {
+        return;
+    }
+    for bad in groupsig::find_invalid(&items, rng) {
+        let (index, claim) = &claims[bad];
+        results[*index] = Err(TxError::BadGroupSignature {
+            group: claim.group.clone(),
+            epoch: claim.epoch,
+        });
+    }
 }
 
 /// Verifies the proofs of one circuit in one batch; if the batch fails, one by one, marking
@@ -193,14 +236,15 @@ impl Machine {
         state::read(state, &state::group_key(group)).ok_or_else(|| TxError::UnknownGroup(group.clone()))
     }
 
-    /// Verifies a member's group signature over the transaction under the group's current key.
-    fn check_group_signature(
+    /// Decodes a member's group signature and finds the group's current key; the signature
+    /// itself is verified in a batch by [`Machine::check_all`].
+    fn group_claim(
         &self,
         state: &dyn Kv,
         tx: &Transaction,
         group: &GroupId,
         signature: &[u8],
-    ) -> Result<Hash, TxError> {
+    ) -> Result<GroupClaim, TxError> {
         let record = Self::group(state, group)?;
         let (hash, key) = self.group_key(&record.public_key).map_err(|reason| TxError::Malformed {
             what: "group public key in state",
@@ -210,16 +254,19 @@ impl Machine {
             what: "group signature",
             reason: e.to_string(),
         })?;
-        key.verify(&tx.signed_message(&self.chain_id), &signature)
-            .map_err(|_| TxError::BadGroupSignature {
-                group: group.clone(),
-                epoch: record.epoch,
-            })?;
-        Ok(hash)
+        Ok(GroupClaim {
+            hash,
+            key,
+            message: tx.signed_message(&self.chain_id),
+            signature,
+            group: group.clone(),
+            epoch: record.epoch,
+        })
     }
 
-    /// Everything of `check` but the proof; returns the claim the proof must support.
-    fn check_signatures(&self, state: &dyn Kv, tx: &Transaction) -> Result<(Checked, Option<(Claim, Proof)>), TxError> {
+    /// Everything of `check` that is not batched; returns the group signature and the proof
+    /// still to verify.
+    fn check_signatures(&self, state: &dyn Kv, tx: &Transaction) -> Result<Pending, TxError> {
         let id = tx.id();
         let message = || tx.signed_message(&self.chain_id);
         let proof = |bytes: &[u8]| {
@@ -230,6 +277,11 @@ impl Machine {
         };
         let binding = || tx.binding(&self.chain_id).expect("proof-carrying transaction").0;
         let checked = |group_key| Checked { id, group_key };
+        let pending = |group_key, group: Option<GroupClaim>, proof| Pending {
+            checked: checked(group_key),
+            group,
+            proof,
+        };
         Ok(match tx {
             Transaction::CreateGroup(body) => {
                 if !self.authorities.contains(body.authority.as_ref()) {
@@ -242,7 +294,7 @@ impl Machine {
                     what: "group public key",
                     reason,
                 })?;
-                (checked(None), None)
+                pending(None, None, None)
             }
             Transaction::AdvanceGroupEpoch(body) => {
                 let record = Self::group(state, &body.group)?;
@@ -255,20 +307,24 @@ impl Machine {
                     what: "revocation",
                     reason: e.to_string(),
                 })?;
-                (checked(None), None)
+                pending(None, None, None)
             }
             Transaction::Register(body) => {
-                let key = self.check_group_signature(state, tx, &body.group, &body.group_signature)?;
+                let claim = self.group_claim(state, tx, &body.group, &body.group_signature)?;
                 let statement = RegistrationStatement {
                     pk_a: body.pk_a.0,
                     re: body.re.0,
                     alpha: body.alpha.0,
                     binding: binding(),
                 };
-                (checked(Some(key)), Some((Claim::Registration(statement), proof(&body.proof)?)))
+                pending(
+                    Some(claim.hash),
+                    Some(claim),
+                    Some((Claim::Registration(statement), proof(&body.proof)?)),
+                )
             }
             Transaction::Authorize(body) => {
-                let key = self.check_group_signature(state, tx, &body.group, &body.group_signature)?;
+                let claim = self.group_claim(state, tx, &body.group, &body.group_signature)?;
                 let statement = AuthorizationStatement {
                     pk_a: body.pk_a.0,
                     pk_h: body.pk_h.0,
@@ -277,7 +333,11 @@ impl Machine {
                     re_auth: body.re_auth.0,
                     binding: binding(),
                 };
-                (checked(Some(key)), Some((Claim::Authorization(statement), proof(&body.proof)?)))
+                pending(
+                    Some(claim.hash),
+                    Some(claim),
+                    Some((Claim::Authorization(statement), proof(&body.proof)?)),
+                )
             }
             Transaction::Extract(body) => {
                 let statement = ExtractionStatement {
@@ -288,13 +348,13 @@ impl Machine {
                     alpha: body.alpha.0,
                     binding: binding(),
                 };
-                (checked(None), Some((Claim::Extraction(statement), proof(&body.proof)?)))
+                pending(None, None, Some((Claim::Extraction(statement), proof(&body.proof)?)))
             }
             Transaction::Note(body) => {
                 if !body.author.verify(NOTE_NAMESPACE, &message(), &body.signature) {
                     return Err(TxError::BadNoteSignature);
                 }
-                (checked(None), None)
+                pending(None, None, None)
             }
         })
     }
@@ -309,24 +369,29 @@ impl Machine {
     /// bad proof costs its submitter, not the others.
     pub fn check_all(&self, state: &dyn Kv, txs: &[Transaction]) -> Vec<Result<Checked, TxError>> {
         let mut results = Vec::with_capacity(txs.len());
+        let mut group_claims = Vec::new();
         let mut registrations = Vec::new();
         let mut authorizations = Vec::new();
         let mut extractions = Vec::new();
         for (index, tx) in txs.iter().enumerate() {
             match self.check_signatures(state, tx) {
-                Ok((checked, claim)) => {
-                    match claim {
+                Ok(pending) => {
+                    if let Some(claim) = pending.group {
+                        group_claims.push((index, claim));
+                    }
+                    match pending.proof {
                         Some((Claim::Registration(s), p)) => registrations.push((index, s, p)),
                         Some((Claim::Authorization(s), p)) => authorizations.push((index, s, p)),
                         Some((Claim::Extraction(s), p)) => extractions.push((index, s, p)),
                         None => {}
                     }
-                    results.push(Ok(checked));
+                    results.push(Ok(pending.checked));
                 }
                 Err(error) => results.push(Err(error)),
             }
         }
         let mut rng = rand::thread_rng();
+        settle_group_signatures(&group_claims, &mut results, &mut rng);
         settle(&self.keys.registration, registrations, Kind::Register, &mut results, &mut rng);
         settle(&self.keys.authorization, authorizations, Kind::Authorize, &mut results, &mut rng);
         settle(&self.keys.extraction, extractions, Kind::Extract, &mut results, &mut rng);

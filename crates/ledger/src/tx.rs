@@ -22,7 +22,8 @@ use sha2::{Digest as _, Sha256};
 pub const MAX_TX_BYTES: usize = 16 * 1024;
 /// A compressed Groth16 proof over BLS12-381: A ∈ G1, B ∈ G2, C ∈ G1.
 pub const PROOF_BYTES: usize = 48 + 96 + 48;
-pub const MAX_GROUP_SIGNATURE: usize = 1024;
+/// A BBS04 group signature (fixed size; see `medshare_crypto::groupsig::Signature`).
+pub const MAX_GROUP_SIGNATURE: usize = medshare_crypto::groupsig::Signature::BYTES;
 pub const MAX_GROUP_KEY: usize = 2048;
 pub const MAX_REVOCATION: usize = 1024;
 /// A manifest reference: the CID of the manifest listing the MDA's shards.
