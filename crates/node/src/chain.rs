@@ -252,6 +252,22 @@ impl Chain {
         Ok(cached)
     }
 
+    /// Applies `tx` to the finalized state without keeping anything, so a submitter learns at
+    /// once that its transaction can never apply (duplicate α, unknown or stale root, revoked
+    /// member...) instead of finding it rejected later.
+    pub fn dry_run(&self, tx: &Transaction, checked: &Checked) -> Result<(), TxError> {
+        let snapshot = self.db.snapshot();
+        let tip = snapshot.tip.clone().expect("genesis is applied on open");
+        let env = BlockEnv {
+            height: tip.height + 1,
+            timestamp_ms: 0,
+        };
+        let mut overlay = Overlay::new(&snapshot);
+        self.machine
+            .apply_rechecking(&mut overlay, env, 0, tx, checked)
+            .map(|_| ())
+    }
+
     /// Checks transactions against the finalized state on the verification workers.
     pub async fn check_on_workers(&self, txs: Vec<Transaction>) -> Vec<Result<Checked, TxError>> {
         let count = txs.len() as u64;

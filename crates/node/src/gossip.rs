@@ -161,6 +161,9 @@ impl<B: Blocker<PublicKey = PublicKey>> Gossip<B> {
         let results = self.chain.check_on_workers(txs).await;
         for ((tx, origin), result) in fresh.into_iter().zip(results) {
             let id = tx.id();
+            let result = result.and_then(|checked| {
+                self.chain.dry_run(&tx, &checked).map(|()| checked)
+            });
             let outcome = match result {
                 Ok(checked) => {
                     let encoded = tx.encode();
