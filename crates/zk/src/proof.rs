@@ -16,6 +16,7 @@ use ark_relations::gr1cs::{
 };
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
 use rand::{CryptoRng, Rng, RngCore};
+use zeroize::Zeroizing;
 
 type G2Prepared = <Bls12_381 as Pairing>::G2Prepared;
 
@@ -79,7 +80,7 @@ pub fn prove<S: Statement, R: RngCore + CryptoRng>(
     });
     Circuit(Some((statement, witness))).generate_constraints(cs.clone())?;
     let shape = &pk.shape;
-    let assignment = [cs.instance_assignment()?, cs.witness_assignment()?].concat();
+    let assignment = Zeroizing::new([cs.instance_assignment()?, cs.witness_assignment()?].concat());
     if cs.num_instance_variables() != shape.num_instance_variables
         || cs.num_witness_variables() != shape.num_witness_variables
     {
@@ -111,8 +112,9 @@ fn groth16(
         assignment,
     )?;
     let bigints = |values: &[Fr]| values.iter().map(|v| v.into_bigint()).collect::<Vec<_>>();
-    // Every variable but the constant 1, whose query points are added as they are.
-    let z = bigints(&assignment[1..]);
+    // Every variable but the constant 1, whose query points are added as they are. Witness
+    // values: wiped when dropped.
+    let z = Zeroizing::new(bigints(&assignment[1..]));
     let witness = &z[shape.num_instance_variables - 1..];
 
     let a = key.vk.alpha_g1 + key.a_query[0] + msm(&key.a_query[1..], &z) + key.delta_g1 * r;
