@@ -21,7 +21,7 @@ mod sealed {
 
 /// The public inputs of one of the three circuits. Sealed: the three statements below are the
 /// only ones.
-pub trait Statement: sealed::Sealed + Send + Sync {
+pub trait Statement: sealed::Sealed + Clone + std::fmt::Debug + Send + Sync {
     /// The private inputs that prove this statement.
     type Witness: Send + Sync;
     /// The circuit that proves it.

@@ -11,14 +11,18 @@ use crate::proof::PreparedVerifyingKey;
 use crate::{
     AuthorizationStatement, CircuitId, ExtractionStatement, RegistrationStatement, ZkError,
 };
+use ark_bls12_381::Fr;
 use ark_bls12_381::{Bls12_381, G1Affine, G2Affine};
 use ark_ec::AffineRepr;
 use ark_groth16::Groth16;
-use ark_relations::gr1cs::{ConstraintSystem, OptimizationGoal, SynthesisError, SynthesisMode};
+use ark_relations::gr1cs::{
+    ConstraintSystem, Matrix, OptimizationGoal, R1CS_PREDICATE_LABEL, SynthesisError, SynthesisMode,
+};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
 use rand::{CryptoRng, RngCore};
 use sha2::{Digest, Sha256};
 use std::path::Path;
+use std::sync::Arc;
 
 const MAGIC: &[u8; 4] = b"MSZK";
 /// Version of the key file format; bump it when the layout or a circuit changes.
@@ -44,7 +48,7 @@ pub fn setup<R: RngCore + CryptoRng>(
         CircuitId::Extraction => generate::<ExtractionStatement>(rng),
     }?;
     let verifying_key = VerifyingKey::new(circuit, inner.vk.clone())?;
-    Ok((ProvingKey { circuit, inner }, verifying_key))
+    Ok((ProvingKey::new(circuit, inner)?, verifying_key))
 }
 
 fn generate<S: Statement>(
@@ -56,16 +60,45 @@ fn generate<S: Statement>(
 /// Number of R1CS constraints of `circuit` (as the prover sees them, public-input copies not
 /// included).
 pub fn constraint_count(circuit: CircuitId) -> Result<usize, ZkError> {
-    let cs = ConstraintSystem::new_ref();
-    cs.set_optimization_goal(OptimizationGoal::Constraints);
-    cs.set_mode(SynthesisMode::Setup);
-    match circuit {
-        CircuitId::Registration => RegistrationStatement::synthesize(cs.clone(), None),
-        CircuitId::Authorization => AuthorizationStatement::synthesize(cs.clone(), None),
-        CircuitId::Extraction => ExtractionStatement::synthesize(cs.clone(), None),
-    }?;
-    cs.finalize();
-    Ok(cs.num_constraints())
+    Ok(Shape::of(circuit)?.num_constraints)
+}
+
+/// The constraint system of a circuit, independent of any assignment: what the prover needs
+/// besides the key and the values. Computed once per proving key, since laying out the circuit
+/// (arkworks inlines every symbolic linear combination) costs more than evaluating it.
+#[derive(Clone)]
+pub(crate) struct Shape {
+    /// The R1CS matrices A, B, C, row per constraint.
+    pub(crate) matrices: Vec<Matrix<Fr>>,
+    /// Instance variables, the constant `1` included.
+    pub(crate) num_instance_variables: usize,
+    pub(crate) num_witness_variables: usize,
+    pub(crate) num_constraints: usize,
+}
+
+impl Shape {
+    fn of(circuit: CircuitId) -> Result<Self, ZkError> {
+        let cs = ConstraintSystem::new_ref();
+        cs.set_optimization_goal(OptimizationGoal::Constraints);
+        cs.set_mode(SynthesisMode::Setup);
+        match circuit {
+            CircuitId::Registration => RegistrationStatement::synthesize(cs.clone(), None),
+            CircuitId::Authorization => AuthorizationStatement::synthesize(cs.clone(), None),
+            CircuitId::Extraction => ExtractionStatement::synthesize(cs.clone(), None),
+        }?;
+        cs.finalize();
+        let matrices = cs
+            .to_matrices()?
+            .remove(R1CS_PREDICATE_LABEL)
+            .filter(|m| m.len() == 3)
+            .ok_or(ZkError::KeyMismatch(circuit))?;
+        Ok(Self {
+            matrices,
+            num_instance_variables: cs.num_instance_variables(),
+            num_witness_variables: cs.num_witness_variables(),
+            num_constraints: cs.num_constraints(),
+        })
+    }
 }
 
 fn header(kind: Kind, circuit: CircuitId) -> Vec<u8> {
@@ -159,9 +192,34 @@ fn check_sane(
 pub struct ProvingKey {
     circuit: CircuitId,
     pub(crate) inner: ark_groth16::ProvingKey<Bls12_381>,
+    pub(crate) shape: Arc<Shape>,
 }
 
 impl ProvingKey {
+    /// Pair an arkworks key with its circuit, checking that the key's queries fit it.
+    fn new(circuit: CircuitId, inner: ark_groth16::ProvingKey<Bls12_381>) -> Result<Self, ZkError> {
+        check_sane(circuit, &inner.vk)?;
+        let shape = Shape::of(circuit)?;
+        // One A, B (G1 and G2) query point per variable, an L point per witness variable, an
+        // input point per instance variable, an H point per power below the domain size.
+        let variables = shape.num_instance_variables + shape.num_witness_variables;
+        let domain = (shape.num_constraints + shape.num_instance_variables).next_power_of_two();
+        if inner.a_query.len() != variables
+            || inner.b_g1_query.len() != variables
+            || inner.b_g2_query.len() != variables
+            || inner.l_query.len() != shape.num_witness_variables
+            || inner.vk.gamma_abc_g1.len() != shape.num_instance_variables
+            || inner.h_query.len() != domain - 1
+        {
+            return Err(ZkError::KeyMismatch(circuit));
+        }
+        Ok(Self {
+            circuit,
+            inner,
+            shape: Arc::new(shape),
+        })
+    }
+
     /// The circuit this key proves.
     pub fn circuit(&self) -> CircuitId {
         self.circuit
@@ -185,18 +243,7 @@ impl ProvingKey {
     /// Decode and validate a key file's bytes.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ZkError> {
         let (circuit, body) = parse_header(bytes, Kind::Proving)?;
-        let inner: ark_groth16::ProvingKey<Bls12_381> = deserialize(body, Compress::No)?;
-        check_sane(circuit, &inner.vk)?;
-        // One query point per variable (A, B in G1 and G2); L covers the witness variables.
-        let variables = inner.a_query.len();
-        if inner.b_g1_query.len() != variables
-            || inner.b_g2_query.len() != variables
-            || inner.l_query.len() + inner.vk.gamma_abc_g1.len() != variables
-            || inner.h_query.is_empty()
-        {
-            return Err(ZkError::MalformedKey("inconsistent proving key queries"));
-        }
-        Ok(Self { circuit, inner })
+        Self::new(circuit, deserialize(body, Compress::No)?)
     }
 
     /// Write the key file.

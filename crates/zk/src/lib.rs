@@ -19,6 +19,7 @@
 pub mod circuits;
 pub mod gadgets;
 pub mod keys;
+mod msm;
 pub mod proof;
 
 pub use circuits::{

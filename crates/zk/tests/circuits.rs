@@ -670,3 +670,21 @@ fn malformed_proofs_are_refused() {
         ),
     }
 }
+
+/// Validators share one prepared key per circuit across their verification workers.
+#[test]
+fn keys_and_proofs_can_be_shared_across_threads() {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<ProvingKey>();
+    shareable::<VerifyingKey>();
+    shareable::<medshare_zk::PreparedVerifyingKey>();
+    shareable::<Proof>();
+    shareable::<AuthorizationStatement>();
+    let pvk = keys(CircuitId::Extraction).1.prepare();
+    let statement = world().extraction_statement();
+    std::thread::scope(|scope| {
+        for _ in 0..2 {
+            scope.spawn(|| pvk.verify(&statement, extraction_proof()).unwrap());
+        }
+    });
+}
