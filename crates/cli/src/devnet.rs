@@ -96,8 +96,8 @@ impl Layout {
 }
 
 fn write_secret(path: &Path, text: &str) -> anyhow::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
     use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
     let mut file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -121,7 +121,13 @@ fn port_is_free(port: u16) -> bool {
 }
 
 /// Creates a new devnet in `layout`: keys, Groth16 setup, genesis, one config per validator.
-pub fn create(layout: &Layout, validators: usize, port: u16, workers: usize, block_size: usize) -> anyhow::Result<Genesis> {
+pub fn create(
+    layout: &Layout,
+    validators: usize,
+    port: u16,
+    workers: usize,
+    block_size: usize,
+) -> anyhow::Result<Genesis> {
     if validators == 0 {
         bail!("a consortium needs at least one validator (4 tolerate one fault)");
     }
@@ -213,17 +219,29 @@ pub fn start(layout: &Layout, validators: usize) -> anyhow::Result<Vec<Child>> {
 }
 
 pub fn devnet(args: DevnetArgs) -> anyhow::Result<()> {
-    let layout = Layout { root: args.dir.clone() };
+    let layout = Layout {
+        root: args.dir.clone(),
+    };
     if args.fresh && layout.root.exists() {
         std::fs::remove_dir_all(&layout.root)?;
     }
     let genesis = if layout.genesis().exists() {
         let text = std::fs::read_to_string(layout.genesis())?;
         let genesis = Genesis::from_json(&text)?;
-        eprintln!("resuming the devnet in {} ({} validators)", layout.root.display(), genesis.validators.len());
+        eprintln!(
+            "resuming the devnet in {} ({} validators)",
+            layout.root.display(),
+            genesis.validators.len()
+        );
         genesis
     } else {
-        create(&layout, args.validators, args.port, args.workers, args.block_size)?
+        create(
+            &layout,
+            args.validators,
+            args.port,
+            args.workers,
+            args.block_size,
+        )?
     };
     if args.no_start {
         println!("devnet created in {}", layout.root.display());
@@ -235,7 +253,11 @@ pub fn devnet(args: DevnetArgs) -> anyhow::Result<()> {
         let stop = stop.clone();
         ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst))?;
     }
-    println!("medshare devnet {} — {} validators", genesis.chain_id, genesis.validators.len());
+    println!(
+        "medshare devnet {} — {} validators",
+        genesis.chain_id,
+        genesis.validators.len()
+    );
     for v in &genesis.validators {
         println!("  {:<12} api http://{}   p2p {}", v.name, v.api, v.p2p);
     }

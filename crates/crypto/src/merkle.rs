@@ -102,7 +102,8 @@ pub fn rehash(nodes: &mut impl NodeStoreMut, start: u64, end: u64) {
     for h in 0..DEPTH {
         let (parent_low, parent_high) = (low / arity, (high - 1) / arity + 1);
         for parent in parent_low..parent_high {
-            let children = std::array::from_fn(|k| node_or_empty(nodes, h, arity * parent + k as u64));
+            let children =
+                std::array::from_fn(|k| node_or_empty(nodes, h, arity * parent + k as u64));
             nodes.set_node(h + 1, parent, poseidon::node(&children));
         }
         (low, high) = (parent_low, parent_high);

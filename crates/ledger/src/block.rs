@@ -76,7 +76,13 @@ impl Write for Block {
 
 impl EncodeSize for Block {
     fn encode_size(&self) -> usize {
-        Header::SIZE + 4 + self.txs.iter().map(|tx| 4 + tx.encode_size()).sum::<usize>()
+        Header::SIZE
+            + 4
+            + self
+                .txs
+                .iter()
+                .map(|tx| 4 + tx.encode_size())
+                .sum::<usize>()
     }
 }
 
@@ -92,7 +98,10 @@ impl Read for Block {
         for _ in 0..count {
             let len = u32::read(buf)? as usize;
             if len > MAX_TX_BYTES || buf.remaining() < len {
-                return Err(CodecError::Invalid("Block", "transaction length out of range"));
+                return Err(CodecError::Invalid(
+                    "Block",
+                    "transaction length out of range",
+                ));
             }
             let bytes = buf.copy_to_bytes(len);
             txs.push(

@@ -6,7 +6,10 @@
 
 use crate::{
     machine::{AUTHORITY_NAMESPACE, NOTE_NAMESPACE},
-    tx::{AdvanceGroupEpoch, Authorize, CreateGroup, Extract, Note, PROOF_BYTES, Register, Transaction},
+    tx::{
+        AdvanceGroupEpoch, Authorize, CreateGroup, Extract, Note, PROOF_BYTES, Register,
+        Transaction,
+    },
     types::{Field, GroupId},
 };
 use commonware_cryptography::{Signer, ed25519};
@@ -58,7 +61,10 @@ pub struct Registration<'a> {
     pub proving_key: &'a ProvingKey,
 }
 
-pub fn register<R: RngCore + CryptoRng>(r: Registration, rng: &mut R) -> Result<Transaction, BuildError> {
+pub fn register<R: RngCore + CryptoRng>(
+    r: Registration,
+    rng: &mut R,
+) -> Result<Transaction, BuildError> {
     let pk_a = r.sk.public_key();
     let mut body = Register {
         group: r.group,
@@ -69,12 +75,21 @@ pub fn register<R: RngCore + CryptoRng>(r: Registration, rng: &mut R) -> Result<
         group_signature: Vec::new(),
         proof: [0; PROOF_BYTES],
     };
-    body.group_signature = sign_group(&Transaction::Register(body.clone()), r.chain_id, r.member, r.group_key, rng)?;
+    body.group_signature = sign_group(
+        &Transaction::Register(body.clone()),
+        r.chain_id,
+        r.member,
+        r.group_key,
+        rng,
+    )?;
     let witness = RegistrationWitness {
         sk_a: r.sk.clone(),
         salt: r.salt.clone(),
     };
-    let statement = witness.statement(r.alpha, binding(&Transaction::Register(body.clone()), r.chain_id));
+    let statement = witness.statement(
+        r.alpha,
+        binding(&Transaction::Register(body.clone()), r.chain_id),
+    );
     body.proof = prove(r.proving_key, &statement, &witness, rng)?.to_bytes();
     Ok(Transaction::Register(body))
 }
@@ -99,7 +114,10 @@ pub struct Authorization<'a> {
     pub proving_key: &'a ProvingKey,
 }
 
-pub fn authorize<R: RngCore + CryptoRng>(a: Authorization, rng: &mut R) -> Result<Transaction, BuildError> {
+pub fn authorize<R: RngCore + CryptoRng>(
+    a: Authorization,
+    rng: &mut R,
+) -> Result<Transaction, BuildError> {
     let witness = AuthorizationWitness {
         sk_a: a.sk.clone(),
         salt: a.salt.clone(),
@@ -114,13 +132,28 @@ pub fn authorize<R: RngCore + CryptoRng>(a: Authorization, rng: &mut R) -> Resul
         pk_a: Field(draft.pk_a),
         pk_h: Field(a.pk_h),
         root: Field(draft.root),
-        re_auth: Field(authorization_commitment(a.alpha, draft.pk_a, a.pk_h, a.salt_auth)),
+        re_auth: Field(authorization_commitment(
+            a.alpha,
+            draft.pk_a,
+            a.pk_h,
+            a.salt_auth,
+        )),
         envelope: a.envelope,
         group_signature: Vec::new(),
         proof: [0; PROOF_BYTES],
     };
-    body.group_signature = sign_group(&Transaction::Authorize(body.clone()), a.chain_id, a.member, a.group_key, rng)?;
-    let statement = witness.statement(a.alpha, a.pk_h, binding(&Transaction::Authorize(body.clone()), a.chain_id));
+    body.group_signature = sign_group(
+        &Transaction::Authorize(body.clone()),
+        a.chain_id,
+        a.member,
+        a.group_key,
+        rng,
+    )?;
+    let statement = witness.statement(
+        a.alpha,
+        a.pk_h,
+        binding(&Transaction::Authorize(body.clone()), a.chain_id),
+    );
     body.proof = prove(a.proving_key, &statement, &witness, rng)?.to_bytes();
     Ok(Transaction::Authorize(body))
 }
@@ -140,7 +173,10 @@ pub struct Extraction<'a> {
     pub proving_key: &'a ProvingKey,
 }
 
-pub fn extract<R: RngCore + CryptoRng>(e: Extraction, rng: &mut R) -> Result<Transaction, BuildError> {
+pub fn extract<R: RngCore + CryptoRng>(
+    e: Extraction,
+    rng: &mut R,
+) -> Result<Transaction, BuildError> {
     let witness = ExtractionWitness {
         sk_h: e.sk.clone(),
         salt_auth: e.salt_auth.clone(),
@@ -156,25 +192,42 @@ pub fn extract<R: RngCore + CryptoRng>(e: Extraction, rng: &mut R) -> Result<Tra
         epk: e.epk,
         proof: [0; PROOF_BYTES],
     };
-    let statement = witness.statement(e.alpha, e.pk_a, binding(&Transaction::Extract(body.clone()), e.chain_id));
+    let statement = witness.statement(
+        e.alpha,
+        e.pk_a,
+        binding(&Transaction::Extract(body.clone()), e.chain_id),
+    );
     body.proof = prove(e.proving_key, &statement, &witness, rng)?.to_bytes();
     Ok(Transaction::Extract(body))
 }
 
 /// A group authority publishes its group (operation 1).
-pub fn create_group(chain_id: &str, group: GroupId, group_key: &GroupPublicKey, authority: &ed25519::PrivateKey) -> Transaction {
+pub fn create_group(
+    chain_id: &str,
+    group: GroupId,
+    group_key: &GroupPublicKey,
+    authority: &ed25519::PrivateKey,
+) -> Transaction {
     let mut body = CreateGroup {
         group,
         public_key: group_key.to_bytes(),
         authority: authority.public_key(),
         signature: authority.sign(AUTHORITY_NAMESPACE, b""),
     };
-    body.signature = authority.sign(AUTHORITY_NAMESPACE, &Transaction::CreateGroup(body.clone()).signed_message(chain_id));
+    body.signature = authority.sign(
+        AUTHORITY_NAMESPACE,
+        &Transaction::CreateGroup(body.clone()).signed_message(chain_id),
+    );
     Transaction::CreateGroup(body)
 }
 
 /// A group authority revokes a member: the group advances one epoch.
-pub fn advance_group_epoch(chain_id: &str, group: GroupId, revocation: &Revocation, authority: &ed25519::PrivateKey) -> Transaction {
+pub fn advance_group_epoch(
+    chain_id: &str,
+    group: GroupId,
+    revocation: &Revocation,
+    authority: &ed25519::PrivateKey,
+) -> Transaction {
     let mut body = AdvanceGroupEpoch {
         group,
         revocation: revocation.to_bytes(),
@@ -188,13 +241,21 @@ pub fn advance_group_epoch(chain_id: &str, group: GroupId, revocation: &Revocati
 }
 
 /// A plain signed note: the no-privacy baseline.
-pub fn note(chain_id: &str, author: &ed25519::PrivateKey, nonce: u64, payload: Vec<u8>) -> Transaction {
+pub fn note(
+    chain_id: &str,
+    author: &ed25519::PrivateKey,
+    nonce: u64,
+    payload: Vec<u8>,
+) -> Transaction {
     let mut body = Note {
         author: author.public_key(),
         nonce,
         payload,
         signature: author.sign(NOTE_NAMESPACE, b""),
     };
-    body.signature = author.sign(NOTE_NAMESPACE, &Transaction::Note(body.clone()).signed_message(chain_id));
+    body.signature = author.sign(
+        NOTE_NAMESPACE,
+        &Transaction::Note(body.clone()).signed_message(chain_id),
+    );
     Transaction::Note(body)
 }

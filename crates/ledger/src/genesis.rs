@@ -116,8 +116,9 @@ impl Genesis {
             if !authorities.contains(&key32(&group.authority, "group authority")?) {
                 return invalid(format!("group {}'s authority is not listed", group.id));
             }
-            hex::decode(&group.public_key)
-                .map_err(|_| GenesisError::Invalid(format!("group {}'s key is not hex", group.id)))?;
+            hex::decode(&group.public_key).map_err(|_| {
+                GenesisError::Invalid(format!("group {}'s key is not hex", group.id))
+            })?;
         }
         Ok(())
     }
@@ -129,11 +130,16 @@ impl Genesis {
     }
 
     /// The state at height 0.
-    pub fn initial_state(&self, machine: &Machine, empty: &dyn Kv) -> Result<ChangeSet, GenesisError> {
+    pub fn initial_state(
+        &self,
+        machine: &Machine,
+        empty: &dyn Kv,
+    ) -> Result<ChangeSet, GenesisError> {
         let mut state = Overlay::new(empty);
         for group in &self.groups {
-            let public_key = hex::decode(&group.public_key)
-                .map_err(|_| GenesisError::Invalid(format!("group {}'s key is not hex", group.id)))?;
+            let public_key = hex::decode(&group.public_key).map_err(|_| {
+                GenesisError::Invalid(format!("group {}'s key is not hex", group.id))
+            })?;
             let epoch = machine
                 .parse_group_key(&public_key)
                 .map_err(|e| GenesisError::Invalid(format!("group {}'s key: {e}", group.id)))?

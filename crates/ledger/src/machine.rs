@@ -12,7 +12,10 @@
 
 use crate::{
     genesis::Genesis,
-    state::{self, AuditEvent, AuditLog, AuthorizationRecord, ExtractionRecord, GroupRecord, Head, MdaRecord, TxRecord},
+    state::{
+        self, AuditEvent, AuditLog, AuthorizationRecord, ExtractionRecord, GroupRecord, Head,
+        MdaRecord, TxRecord,
+    },
     store::{ChangeSet, Kv, Overlay},
     tree::{self, TreeId},
     tx::{Kind, Transaction},
@@ -22,8 +25,8 @@ use commonware_codec::DecodeExt;
 use commonware_cryptography::{Verifier as _, ed25519};
 use medshare_crypto::groupsig::{self, GroupPublicKey, Revocation, Signature as GroupSignature};
 use medshare_zk::{
-    AuthorizationStatement, ExtractionStatement, PreparedVerifyingKey, Proof, RegistrationStatement,
-    Statement, batch_verify,
+    AuthorizationStatement, ExtractionStatement, PreparedVerifyingKey, Proof,
+    RegistrationStatement, Statement, batch_verify,
 };
 use sha2::{Digest as _, Sha256};
 use std::{
@@ -52,7 +55,9 @@ pub enum TxError {
     BadAuthoritySignature,
     #[error("the revocation does not apply to group {group}: {reason}")]
     BadRevocation { group: GroupId, reason: String },
-    #[error("the group signature does not verify under group {group}'s current key (epoch {epoch}): the member may be revoked or hold a key of an older epoch")]
+    #[error(
+        "the group signature does not verify under group {group}'s current key (epoch {epoch}): the member may be revoked or hold a key of an older epoch"
+    )]
     BadGroupSignature { group: GroupId, epoch: u64 },
     #[error("group {0}'s key changed after this transaction was checked")]
     GroupKeyChanged(GroupId),
@@ -162,7 +167,10 @@ fn settle<S: Statement + Clone>(
     if claims.is_empty() {
         return;
     }
-    let batch: Vec<(S, Proof)> = claims.iter().map(|(_, s, p)| (s.clone(), p.clone())).collect();
+    let batch: Vec<(S, Proof)> = claims
+        .iter()
+        .map(|(_, s, p)| (s.clone(), p.clone()))
+        .collect();
     if batch_verify(key, &batch, rng).is_ok() {
         return;
     }
@@ -233,7 +241,8 @@ impl Machine {
     }
 
     fn group(state: &dyn Kv, group: &GroupId) -> Result<GroupRecord, TxError> {
-        state::read(state, &state::group_key(group)).ok_or_else(|| TxError::UnknownGroup(group.clone()))
+        state::read(state, &state::group_key(group))
+            .ok_or_else(|| TxError::UnknownGroup(group.clone()))
     }
 
     /// Decodes a member's group signature and finds the group's current key; the signature
@@ -246,10 +255,12 @@ impl Machine {
         signature: &[u8],
     ) -> Result<GroupClaim, TxError> {
         let record = Self::group(state, group)?;
-        let (hash, key) = self.group_key(&record.public_key).map_err(|reason| TxError::Malformed {
-            what: "group public key in state",
-            reason,
-        })?;
+        let (hash, key) =
+            self.group_key(&record.public_key)
+                .map_err(|reason| TxError::Malformed {
+                    what: "group public key in state",
+                    reason,
+                })?;
         let signature = GroupSignature::from_bytes(signature).map_err(|e| TxError::Malformed {
             what: "group signature",
             reason: e.to_string(),
@@ -275,7 +286,11 @@ impl Machine {
                 reason: e.to_string(),
             })
         };
-        let binding = || tx.binding(&self.chain_id).expect("proof-carrying transaction").0;
+        let binding = || {
+            tx.binding(&self.chain_id)
+                .expect("proof-carrying transaction")
+                .0
+        };
         let checked = |group_key| Checked { id, group_key };
         let pending = |group_key, group: Option<GroupClaim>, proof| Pending {
             checked: checked(group_key),
@@ -287,13 +302,17 @@ impl Machine {
                 if !self.authorities.contains(body.authority.as_ref()) {
                     return Err(TxError::NotAnAuthority);
                 }
-                if !body.authority.verify(AUTHORITY_NAMESPACE, &message(), &body.signature) {
+                if !body
+                    .authority
+                    .verify(AUTHORITY_NAMESPACE, &message(), &body.signature)
+                {
                     return Err(TxError::BadAuthoritySignature);
                 }
-                self.group_key(&body.public_key).map_err(|reason| TxError::Malformed {
-                    what: "group public key",
-                    reason,
-                })?;
+                self.group_key(&body.public_key)
+                    .map_err(|reason| TxError::Malformed {
+                        what: "group public key",
+                        reason,
+                    })?;
                 pending(None, None, None)
             }
             Transaction::AdvanceGroupEpoch(body) => {
@@ -348,10 +367,17 @@ impl Machine {
                     alpha: body.alpha.0,
                     binding: binding(),
                 };
-                pending(None, None, Some((Claim::Extraction(statement), proof(&body.proof)?)))
+                pending(
+                    None,
+                    None,
+                    Some((Claim::Extraction(statement), proof(&body.proof)?)),
+                )
             }
             Transaction::Note(body) => {
-                if !body.author.verify(NOTE_NAMESPACE, &message(), &body.signature) {
+                if !body
+                    .author
+                    .verify(NOTE_NAMESPACE, &message(), &body.signature)
+                {
                     return Err(TxError::BadNoteSignature);
                 }
                 pending(None, None, None)
@@ -392,9 +418,27 @@ impl Machine {
         }
         let mut rng = rand::thread_rng();
         settle_group_signatures(&group_claims, &mut results, &mut rng);
-        settle(&self.keys.registration, registrations, Kind::Register, &mut results, &mut rng);
-        settle(&self.keys.authorization, authorizations, Kind::Authorize, &mut results, &mut rng);
-        settle(&self.keys.extraction, extractions, Kind::Extract, &mut results, &mut rng);
+        settle(
+            &self.keys.registration,
+            registrations,
+            Kind::Register,
+            &mut results,
+            &mut rng,
+        );
+        settle(
+            &self.keys.authorization,
+            authorizations,
+            Kind::Authorize,
+            &mut results,
+            &mut rng,
+        );
+        settle(
+            &self.keys.extraction,
+            extractions,
+            Kind::Extract,
+            &mut results,
+            &mut rng,
+        );
         results
     }
 
@@ -438,12 +482,19 @@ impl Machine {
                 if state.get(&key).is_some() {
                     return Err(TxError::GroupExists(body.group.clone()));
                 }
-                let (_, public_key) = self.group_key(&body.public_key).map_err(|reason| {
-                    TxError::Malformed { what: "group public key", reason }
-                })?;
+                let (_, public_key) =
+                    self.group_key(&body.public_key)
+                        .map_err(|reason| TxError::Malformed {
+                            what: "group public key",
+                            reason,
+                        })?;
                 let record = GroupRecord {
                     id: body.group.clone(),
-                    authority: body.authority.as_ref().try_into().expect("ed25519 keys are 32 bytes"),
+                    authority: body
+                        .authority
+                        .as_ref()
+                        .try_into()
+                        .expect("ed25519 keys are 32 bytes"),
                     public_key: body.public_key.clone(),
                     epoch: public_key.epoch(),
                     created_height: env.height,
@@ -452,18 +503,25 @@ impl Machine {
             }
             Transaction::AdvanceGroupEpoch(body) => {
                 let mut record = Self::group(state, &body.group)?;
-                let (_, current) = self.group_key(&record.public_key).map_err(|reason| {
-                    TxError::Malformed { what: "group public key in state", reason }
-                })?;
+                let (_, current) =
+                    self.group_key(&record.public_key)
+                        .map_err(|reason| TxError::Malformed {
+                            what: "group public key in state",
+                            reason,
+                        })?;
                 let bad = |reason: String| TxError::BadRevocation {
                     group: body.group.clone(),
                     reason,
                 };
-                let revocation = Revocation::from_bytes(&body.revocation).map_err(|e| bad(e.to_string()))?;
+                let revocation =
+                    Revocation::from_bytes(&body.revocation).map_err(|e| bad(e.to_string()))?;
                 let next = current.apply(&revocation).map_err(|e| bad(e.to_string()))?;
                 record.public_key = next.to_bytes();
                 record.epoch = next.epoch();
-                state.put(state::revocation_key(&body.group, record.epoch), body.revocation.clone());
+                state.put(
+                    state::revocation_key(&body.group, record.epoch),
+                    body.revocation.clone(),
+                );
                 state::write(state, state::group_key(&body.group), &record);
             }
             Transaction::Register(body) => {
@@ -548,7 +606,9 @@ impl Machine {
                 }
                 let authorization: AuthorizationRecord =
                     state::read(state, &state::authorization_key(&body.re_auth))
-                        .filter(|a: &AuthorizationRecord| a.alpha == body.alpha && a.pk_h == body.pk_h)
+                        .filter(|a: &AuthorizationRecord| {
+                            a.alpha == body.alpha && a.pk_h == body.pk_h
+                        })
                         .ok_or(TxError::UnknownAuthorization { alpha: body.alpha })?;
                 let key = state::extraction_key(&body.epk);
                 if state.get(&key).is_some() {
@@ -579,7 +639,10 @@ impl Machine {
                 let key = state::nonce_key(body.author.as_ref());
                 let last = state::read::<u64>(state, &key);
                 if let Some(last) = last.filter(|last| body.nonce <= *last) {
-                    return Err(TxError::StaleNonce { got: body.nonce, last });
+                    return Err(TxError::StaleNonce {
+                        got: body.nonce,
+                        last,
+                    });
                 }
                 state::write(state, key, &body.nonce);
             }

@@ -164,7 +164,10 @@ pub fn read<T: DeserializeOwned>(state: &dyn Kv, key: &[u8]) -> Option<T> {
 }
 
 pub fn write<T: Serialize>(state: &mut Overlay, key: Vec<u8>, record: &T) {
-    state.put(key, postcard::to_allocvec(record).expect("records serialize"));
+    state.put(
+        key,
+        postcard::to_allocvec(record).expect("records serialize"),
+    );
 }
 
 /// Audit logs: by α for the owner and the regulator, by pseudonym for "my MDAs".

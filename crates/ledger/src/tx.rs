@@ -271,7 +271,10 @@ impl Transaction {
     /// Decodes one transaction from exactly `bytes`, refusing anything non-canonical.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, CodecError> {
         if bytes.len() > MAX_TX_BYTES {
-            return Err(CodecError::Invalid("Transaction", "larger than the 16 KiB limit"));
+            return Err(CodecError::Invalid(
+                "Transaction",
+                "larger than the 16 KiB limit",
+            ));
         }
         let mut buf = bytes;
         let tx = Self::read(&mut buf)?;

@@ -2,7 +2,9 @@
 
 use ark_ff::{BigInteger, PrimeField};
 use bytes::{Buf, BufMut};
-use commonware_codec::{EncodeSize, Error as CodecError, FixedSize, RangeCfg, Read, ReadExt, Write};
+use commonware_codec::{
+    EncodeSize, Error as CodecError, FixedSize, RangeCfg, Read, ReadExt, Write,
+};
 use medshare_crypto::poseidon::Fr;
 use std::fmt;
 
@@ -224,7 +226,9 @@ pub mod hex_bytes {
         }
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>, T: TryFrom<Vec<u8>>>(d: D) -> Result<T, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>, T: TryFrom<Vec<u8>>>(
+        d: D,
+    ) -> Result<T, D::Error> {
         let bytes = if d.is_human_readable() {
             hex::decode(String::deserialize(d)?).map_err(D::Error::custom)?
         } else {

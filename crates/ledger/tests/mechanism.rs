@@ -95,7 +95,9 @@ impl World {
         };
         let machine = Machine::new(&genesis, verifying_keys());
         let mut store = MemoryStore::default();
-        let initial = genesis.initial_state(&machine, &MemoryStore::default()).unwrap();
+        let initial = genesis
+            .initial_state(&machine, &MemoryStore::default())
+            .unwrap();
         store.apply(&initial);
         let (group_key, issuing, _opening) = generate_group(&mut rng);
         let registry = MemberRegistry::new(&group_key);
@@ -110,7 +112,12 @@ impl World {
             issuing,
             registry,
         };
-        let create = build::create_group(CHAIN, world.group.clone(), &world.group_key, &world.authority);
+        let create = build::create_group(
+            CHAIN,
+            world.group.clone(),
+            &world.group_key,
+            &world.authority,
+        );
         world.block(vec![create]).unwrap();
         world
     }
@@ -122,17 +129,21 @@ impl World {
             height: self.height,
             timestamp_ms: 1000 * self.height,
         };
-        let (changes, receipts) = self.machine.execute(&self.store, env, &txs, &HashMap::new())?;
+        let (changes, receipts) = self
+            .machine
+            .execute(&self.store, env, &txs, &HashMap::new())?;
         self.store.apply(&changes);
         Ok(receipts.into_iter().map(|r| r.position).collect())
     }
 
     fn one(&mut self, tx: Transaction) -> Result<Option<u64>, TxError> {
         let height = self.height;
-        self.block(vec![tx]).map(|mut p| p.remove(0)).map_err(|(_, e)| {
-            self.height = height;
-            e
-        })
+        self.block(vec![tx])
+            .map(|mut p| p.remove(0))
+            .map_err(|(_, e)| {
+                self.height = height;
+                e
+            })
     }
 
     fn enroll(&mut self, who: &str) -> MemberKey {
@@ -141,7 +152,13 @@ impl World {
             .unwrap()
     }
 
-    fn register(&mut self, member: &MemberKey, sk: &SecretKey, salt: &Salt, data: &[u8]) -> Transaction {
+    fn register(
+        &mut self,
+        member: &MemberKey,
+        sk: &SecretKey,
+        salt: &Salt,
+        data: &[u8],
+    ) -> Transaction {
         let alpha = alpha_from_digest(&Sha256::digest(data).into());
         build::register(
             build::Registration {
@@ -161,7 +178,16 @@ impl World {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn authorize(&mut self, member: &MemberKey, sk: &SecretKey, salt: &Salt, salt_auth: &Salt, alpha: Fr, position: u64, pk_h: Fr) -> Transaction {
+    fn authorize(
+        &mut self,
+        member: &MemberKey,
+        sk: &SecretKey,
+        salt: &Salt,
+        salt_auth: &Salt,
+        alpha: Fr,
+        position: u64,
+        pk_h: Fr,
+    ) -> Transaction {
         let path = tree::path(&self.store, TreeId::Registration, position).unwrap();
         build::authorize(
             build::Authorization {
@@ -183,7 +209,15 @@ impl World {
         .unwrap()
     }
 
-    fn extract(&mut self, sk_h: &SecretKey, salt_auth: &Salt, alpha: Fr, pk_a: Fr, position: u64, epk: [u8; 32]) -> Transaction {
+    fn extract(
+        &mut self,
+        sk_h: &SecretKey,
+        salt_auth: &Salt,
+        alpha: Fr,
+        pk_a: Fr,
+        position: u64,
+        epk: [u8; 32],
+    ) -> Transaction {
         let path = tree::path(&self.store, TreeId::Authorization, position).unwrap();
         build::extract(
             build::Extraction {
@@ -225,12 +259,30 @@ fn register_authorize_extract_and_audit() {
     let alpha = alpha(&register);
     let position = w.one(register.clone()).unwrap().unwrap();
     let record: MdaRecord = state::read(&w.store, &state::mda_key(&Field(alpha))).unwrap();
-    assert_eq!((record.position, record.pk_a.0), (position, sk_a.public_key()));
+    assert_eq!(
+        (record.position, record.pk_a.0),
+        (position, sk_a.public_key())
+    );
 
-    let authorize = w.authorize(&patient, &sk_a, &salt, &salt_auth, alpha, position, sk_h.public_key());
+    let authorize = w.authorize(
+        &patient,
+        &sk_a,
+        &salt,
+        &salt_auth,
+        alpha,
+        position,
+        sk_h.public_key(),
+    );
     let auth_position = w.one(authorize.clone()).unwrap().unwrap();
 
-    let extract = w.extract(&sk_h, &salt_auth, alpha, sk_a.public_key(), auth_position, [9; 32]);
+    let extract = w.extract(
+        &sk_h,
+        &salt_auth,
+        alpha,
+        sk_a.public_key(),
+        auth_position,
+        [9; 32],
+    );
     w.one(extract.clone()).unwrap();
     assert!(w.store.get(&state::extraction_key(&[9; 32])).is_some());
 
@@ -240,7 +292,10 @@ fn register_authorize_extract_and_audit() {
     assert!(log.iter().all(|e| e.pk_a.0 == sk_a.public_key()));
     assert_eq!(log[2].pk_h.map(|f| f.0), Some(sk_h.public_key()));
     // The data user's pseudonym sees the authorization and the extraction.
-    assert_eq!(AuditLog::Pseudonym(&Field(sk_h.public_key())).len(&w.store), 2);
+    assert_eq!(
+        AuditLog::Pseudonym(&Field(sk_h.public_key())).len(&w.store),
+        2
+    );
 
     // Replays of each are refused, and change nothing.
     let root = w.store.root();
@@ -259,28 +314,48 @@ fn forged_lifted_and_duplicate_registrations_are_refused() {
 
     // A forged proof: another registration's proof on this transaction.
     let other = w.register(&patient, &sk, &salt, b"another image");
-    let (Transaction::Register(mut forged), Transaction::Register(donor)) = (register.clone(), other) else {
+    let (Transaction::Register(mut forged), Transaction::Register(donor)) =
+        (register.clone(), other)
+    else {
         unreachable!()
     };
     forged.proof = donor.proof;
-    assert_eq!(w.check(&Transaction::Register(forged)), Err(TxError::InvalidProof(Kind::Register)));
+    assert_eq!(
+        w.check(&Transaction::Register(forged)),
+        Err(TxError::InvalidProof(Kind::Register))
+    );
 
     // Lifting: the same proof with another manifest breaks the binding (and the group signature).
-    let Transaction::Register(mut lifted) = register.clone() else { unreachable!() };
+    let Transaction::Register(mut lifted) = register.clone() else {
+        unreachable!()
+    };
     lifted.manifest = b"attacker's manifest".to_vec();
     assert!(w.check(&Transaction::Register(lifted)).is_err());
 
     // Swapping in another member's group signature redirects tracing: the binding refuses it.
     let intruder = w.enroll("intruder");
-    let Transaction::Register(mut swapped) = register.clone() else { unreachable!() };
+    let Transaction::Register(mut swapped) = register.clone() else {
+        unreachable!()
+    };
     let message = register.signed_message(CHAIN);
-    swapped.group_signature = intruder.sign(&w.group_key, &message, &mut w.rng).unwrap().to_bytes();
-    assert_eq!(w.check(&Transaction::Register(swapped)), Err(TxError::InvalidProof(Kind::Register)));
+    swapped.group_signature = intruder
+        .sign(&w.group_key, &message, &mut w.rng)
+        .unwrap()
+        .to_bytes();
+    assert_eq!(
+        w.check(&Transaction::Register(swapped)),
+        Err(TxError::InvalidProof(Kind::Register))
+    );
 
     // Garbage proof bytes are a clear error, not a panic.
-    let Transaction::Register(mut garbage) = register.clone() else { unreachable!() };
+    let Transaction::Register(mut garbage) = register.clone() else {
+        unreachable!()
+    };
     garbage.proof = [0xAB; 192];
-    assert!(matches!(w.check(&Transaction::Register(garbage)), Err(TxError::Malformed { .. })));
+    assert!(matches!(
+        w.check(&Transaction::Register(garbage)),
+        Err(TxError::Malformed { .. })
+    ));
 
     // The honest one goes through once; a second registration of the same α does not.
     w.one(register).unwrap();
@@ -326,16 +401,27 @@ fn authorization_needs_a_recent_root_and_the_owners_key() {
     // A root that is not in the window (here: made up) is refused by the state rules.
     let salt_auth = Salt::random(&mut w.rng);
     let authorize = w.authorize(&patient, &sk, &salt, &salt_auth, alpha, position, pk_h);
-    let Transaction::Authorize(mut stale) = authorize.clone() else { unreachable!() };
+    let Transaction::Authorize(mut stale) = authorize.clone() else {
+        unreachable!()
+    };
     stale.root = Field(Fr::from(12345u64));
     let checked = Checked {
         id: Transaction::Authorize(stale.clone()).id(),
         group_key: w.check(&authorize).unwrap().group_key,
     };
     let mut overlay = Overlay::new(&w.store);
-    let env = BlockEnv { height: 99, timestamp_ms: 99 };
+    let env = BlockEnv {
+        height: 99,
+        timestamp_ms: 99,
+    };
     assert_eq!(
-        w.machine.apply(&mut overlay, env, 0, &Transaction::Authorize(stale), &checked),
+        w.machine.apply(
+            &mut overlay,
+            env,
+            0,
+            &Transaction::Authorize(stale),
+            &checked
+        ),
         Err(TxError::StaleRoot("registration"))
     );
     w.one(authorize).unwrap();
@@ -350,12 +436,18 @@ fn revoked_members_cannot_register_and_the_rest_update() {
     // Bob signs before the revocation; the transaction is still in flight.
     let in_flight = w.register(&bob, &sk, &salt, b"bob's scan");
 
-    let (revocation, next_key) = w.registry.revoke(&w.issuing, &w.group_key, bob.index()).unwrap();
+    let (revocation, next_key) = w
+        .registry
+        .revoke(&w.issuing, &w.group_key, bob.index())
+        .unwrap();
     let advance = build::advance_group_epoch(CHAIN, w.group.clone(), &revocation, &w.authority);
     w.one(advance).unwrap();
     w.group_key = next_key;
 
-    assert!(matches!(w.one(in_flight), Err(TxError::BadGroupSignature { .. })));
+    assert!(matches!(
+        w.one(in_flight),
+        Err(TxError::BadGroupSignature { .. })
+    ));
     // Bob cannot update his key from the public revocation data.
     assert!(bob.update(&revocation).is_err());
     // Alice updates from public data alone and keeps registering.

@@ -25,7 +25,10 @@ use commonware_consensus::{
 };
 use medshare_ledger::{
     Field, GroupId, Hash, Kv, Transaction,
-    state::{self, AuditEvent, AuditLog, AuthorizationRecord, ExtractionRecord, GroupRecord, MdaRecord, TxRecord},
+    state::{
+        self, AuditEvent, AuditLog, AuthorizationRecord, ExtractionRecord, GroupRecord, MdaRecord,
+        TxRecord,
+    },
     tree::{self, TreeId},
     tx::MAX_TX_BYTES,
 };
@@ -101,7 +104,10 @@ pub fn router(state: ApiState) -> Router {
 
 fn parse_field(text: &str, what: &'static str) -> Result<Field, ApiError> {
     Field::from_hex(text).ok_or_else(|| {
-        ApiError::bad_request("bad_field", format!("{what} must be 64 hex digits of a canonical field element"))
+        ApiError::bad_request(
+            "bad_field",
+            format!("{what} must be 64 hex digits of a canonical field element"),
+        )
     })
 }
 
@@ -156,20 +162,26 @@ struct Submitted {
 
 /// `POST /v1/transactions`: JSON `{"tx": "<hex>"}` or the raw encoding as
 /// `application/octet-stream`.
-async fn submit(State(api): State<ApiState>, headers: HeaderMap, body: Bytes) -> Result<(StatusCode, Json<Submitted>), ApiError> {
+async fn submit(
+    State(api): State<ApiState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Submitted>), ApiError> {
     let is_binary = headers
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(b"application/octet-stream"));
     let bytes = if is_binary {
         body.to_vec()
     } else {
-        let parsed: SubmitBody = serde_json::from_slice(&body)
-            .map_err(|e| ApiError::bad_request("bad_json", format!("expected {{\"tx\": \"<hex>\"}}: {e}")))?;
+        let parsed: SubmitBody = serde_json::from_slice(&body).map_err(|e| {
+            ApiError::bad_request("bad_json", format!("expected {{\"tx\": \"<hex>\"}}: {e}"))
+        })?;
         hex::decode(parsed.tx.trim())
             .map_err(|_| ApiError::bad_request("bad_hex", "tx must be hex"))?
     };
-    let tx = Transaction::from_bytes(&bytes)
-        .map_err(|e| ApiError::bad_request("malformed_transaction", format!("not a transaction: {e}")))?;
+    let tx = Transaction::from_bytes(&bytes).map_err(|e| {
+        ApiError::bad_request("malformed_transaction", format!("not a transaction: {e}"))
+    })?;
     match api.submitter.submit(tx).await {
         Ok(id) => Ok((
             StatusCode::ACCEPTED,
@@ -178,8 +190,16 @@ async fn submit(State(api): State<ApiState>, headers: HeaderMap, body: Bytes) ->
                 status: "pending",
             }),
         )),
-        Err(SubmitError::Rejected(reason)) => Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "rejected", reason)),
-        Err(SubmitError::Unavailable(reason)) => Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", reason)),
+        Err(SubmitError::Rejected(reason)) => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "rejected",
+            reason,
+        )),
+        Err(SubmitError::Unavailable(reason)) => Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            reason,
+        )),
     }
 }
 
@@ -237,7 +257,10 @@ struct BlockTx {
 
 async fn block(State(api): State<ApiState>, Path(height): Path<u64>) -> ApiResult<BlockView> {
     if height > api.chain.tip().height {
-        return Err(ApiError::not_found("unknown_block", format!("no finalized block at height {height} yet")));
+        return Err(ApiError::not_found(
+            "unknown_block",
+            format!("no finalized block at height {height} yet"),
+        ));
     }
     let block = if height == 0 {
         api.chain.genesis().clone()
@@ -245,11 +268,16 @@ async fn block(State(api): State<ApiState>, Path(height): Path<u64>) -> ApiResul
         api.marshal
             .get_block(Height::new(height))
             .await
-            .ok_or_else(|| ApiError::not_found("unknown_block", format!("block {height} is not stored on this node")))?
+            .ok_or_else(|| {
+                ApiError::not_found(
+                    "unknown_block",
+                    format!("block {height} is not stored on this node"),
+                )
+            })?
     };
     let header = block.header();
-    use commonware_cryptography::Digestible;
     use commonware_consensus::Viewable;
+    use commonware_cryptography::Digestible;
     Ok(Json(BlockView {
         height: header.height,
         digest: hex::encode(block.digest()),
@@ -271,13 +299,24 @@ async fn block(State(api): State<ApiState>, Path(height): Path<u64>) -> ApiResul
     }))
 }
 
-fn read_or_404<T: serde::de::DeserializeOwned>(state: &dyn Kv, key: &[u8], code: &'static str, message: String) -> Result<T, ApiError> {
+fn read_or_404<T: serde::de::DeserializeOwned>(
+    state: &dyn Kv,
+    key: &[u8],
+    code: &'static str,
+    message: String,
+) -> Result<T, ApiError> {
     state::read(state, key).ok_or_else(|| ApiError::not_found(code, message))
 }
 
 async fn group(State(api): State<ApiState>, Path(id): Path<String>) -> ApiResult<GroupRecord> {
     let id = GroupId::new(&id).map_err(|e| ApiError::bad_request("bad_group", e))?;
-    read_or_404(&api.chain.db.snapshot(), &state::group_key(&id), "unknown_group", format!("no group {id}")).map(Json)
+    read_or_404(
+        &api.chain.db.snapshot(),
+        &state::group_key(&id),
+        "unknown_group",
+        format!("no group {id}"),
+    )
+    .map(Json)
 }
 
 #[derive(Serialize)]
@@ -288,14 +327,22 @@ struct RevocationView {
 }
 
 /// The public data a remaining member needs to update its key to `epoch`.
-async fn revocation(State(api): State<ApiState>, Path((id, epoch)): Path<(String, u64)>) -> ApiResult<RevocationView> {
+async fn revocation(
+    State(api): State<ApiState>,
+    Path((id, epoch)): Path<(String, u64)>,
+) -> ApiResult<RevocationView> {
     let group = GroupId::new(&id).map_err(|e| ApiError::bad_request("bad_group", e))?;
     let bytes = api
         .chain
         .db
         .snapshot()
         .get(&state::revocation_key(&group, epoch))
-        .ok_or_else(|| ApiError::not_found("unknown_revocation", format!("group {group} has no revocation into epoch {epoch}")))?;
+        .ok_or_else(|| {
+            ApiError::not_found(
+                "unknown_revocation",
+                format!("group {group} has no revocation into epoch {epoch}"),
+            )
+        })?;
     Ok(Json(RevocationView {
         group,
         epoch,
@@ -305,7 +352,13 @@ async fn revocation(State(api): State<ApiState>, Path((id, epoch)): Path<(String
 
 async fn mda(State(api): State<ApiState>, Path(alpha): Path<String>) -> ApiResult<MdaRecord> {
     let alpha = parse_field(&alpha, "alpha")?;
-    read_or_404(&api.chain.db.snapshot(), &state::mda_key(&alpha), "unknown_mda", format!("MDA {alpha} is not registered")).map(Json)
+    read_or_404(
+        &api.chain.db.snapshot(),
+        &state::mda_key(&alpha),
+        "unknown_mda",
+        format!("MDA {alpha} is not registered"),
+    )
+    .map(Json)
 }
 
 #[derive(Deserialize)]
@@ -334,17 +387,28 @@ fn audit(api: &ApiState, log: AuditLog, page: Page) -> AuditView {
     }
 }
 
-async fn mda_audit(State(api): State<ApiState>, Path(alpha): Path<String>, Query(page): Query<Page>) -> ApiResult<AuditView> {
+async fn mda_audit(
+    State(api): State<ApiState>,
+    Path(alpha): Path<String>,
+    Query(page): Query<Page>,
+) -> ApiResult<AuditView> {
     let alpha = parse_field(&alpha, "alpha")?;
     Ok(Json(audit(&api, AuditLog::Alpha(&alpha), page)))
 }
 
-async fn pseudonym_audit(State(api): State<ApiState>, Path(pk): Path<String>, Query(page): Query<Page>) -> ApiResult<AuditView> {
+async fn pseudonym_audit(
+    State(api): State<ApiState>,
+    Path(pk): Path<String>,
+    Query(page): Query<Page>,
+) -> ApiResult<AuditView> {
     let pk = parse_field(&pk, "pseudonym")?;
     Ok(Json(audit(&api, AuditLog::Pseudonym(&pk), page)))
 }
 
-async fn authorization(State(api): State<ApiState>, Path(re_auth): Path<String>) -> ApiResult<AuthorizationRecord> {
+async fn authorization(
+    State(api): State<ApiState>,
+    Path(re_auth): Path<String>,
+) -> ApiResult<AuthorizationRecord> {
     let re_auth = parse_field(&re_auth, "re_auth")?;
     read_or_404(
         &api.chain.db.snapshot(),
@@ -355,16 +419,28 @@ async fn authorization(State(api): State<ApiState>, Path(re_auth): Path<String>)
     .map(Json)
 }
 
-async fn extraction(State(api): State<ApiState>, Path(epk): Path<String>) -> ApiResult<ExtractionRecord> {
+async fn extraction(
+    State(api): State<ApiState>,
+    Path(epk): Path<String>,
+) -> ApiResult<ExtractionRecord> {
     let epk = parse_hash(&epk, "ephemeral key")?;
-    read_or_404(&api.chain.db.snapshot(), &state::extraction_key(&epk), "unknown_extraction", "no final extraction for that key".into()).map(Json)
+    read_or_404(
+        &api.chain.db.snapshot(),
+        &state::extraction_key(&epk),
+        "unknown_extraction",
+        "no final extraction for that key".into(),
+    )
+    .map(Json)
 }
 
 fn parse_tree(name: &str) -> Result<TreeId, ApiError> {
     match name {
         "registration" => Ok(TreeId::Registration),
         "authorization" => Ok(TreeId::Authorization),
-        _ => Err(ApiError::bad_request("bad_tree", "tree must be registration or authorization")),
+        _ => Err(ApiError::bad_request(
+            "bad_tree",
+            "tree must be registration or authorization",
+        )),
     }
 }
 
@@ -392,18 +468,28 @@ struct PathView {
 }
 
 /// The authentication path a client proves membership with (a private input of its proof).
-async fn tree_path(State(api): State<ApiState>, Path((name, position)): Path<(String, u64)>) -> ApiResult<PathView> {
+async fn tree_path(
+    State(api): State<ApiState>,
+    Path((name, position)): Path<(String, u64)>,
+) -> ApiResult<PathView> {
     let tree_id = parse_tree(&name)?;
     let snapshot = api.chain.db.snapshot();
     let meta = tree::meta(&snapshot, tree_id);
     let path = tree::path(&snapshot, tree_id, position).ok_or_else(|| {
-        ApiError::not_found("unknown_leaf", format!("the {name} tree has {} final leaves", meta.hashed))
+        ApiError::not_found(
+            "unknown_leaf",
+            format!("the {name} tree has {} final leaves", meta.hashed),
+        )
     })?;
     let leaf = tree::leaf(&snapshot, tree_id, position).expect("a path implies a leaf");
     Ok(Json(PathView {
         position,
         leaf,
         root: meta.root,
-        siblings: path.siblings().iter().map(|level| level.map(Field)).collect(),
+        siblings: path
+            .siblings()
+            .iter()
+            .map(|level| level.map(Field))
+            .collect(),
     }))
 }

@@ -19,7 +19,7 @@ use commonware_utils::{Acknowledgement, SystemTimeExt};
 use futures::StreamExt;
 use rand::Rng;
 use std::{sync::Arc, sync::atomic::Ordering, time::Duration};
-use tracing::{error, info};
+use tracing::{debug, error, info};
 
 /// How often a leader waiting for a full block looks at the mempool.
 const FILL_POLL: Duration = Duration::from_millis(5);
@@ -127,12 +127,12 @@ impl Reporter for Application {
                     error!(%error, "cannot apply finalized block");
                     panic!("cannot apply finalized block: {error}");
                 }
-                let header = block.header();
-                info!(
-                    height = header.height,
-                    txs = block.block.txs.len(),
-                    "finalized"
-                );
+                let (height, txs) = (block.header().height, block.block.txs.len());
+                if txs == 0 {
+                    debug!(height, "finalized empty block");
+                } else {
+                    info!(height, txs, "finalized");
+                }
                 ack.acknowledge();
             }
             Update::Tip(_, height, _) => {

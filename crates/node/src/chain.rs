@@ -73,7 +73,12 @@ impl StateView {
     }
 
     pub fn hash(&self) -> LtHash {
-        let mut hash = self.snapshot.tip.as_ref().map(|t| t.hash.clone()).unwrap_or_default();
+        let mut hash = self
+            .snapshot
+            .tip
+            .as_ref()
+            .map(|t| t.hash.clone())
+            .unwrap_or_default();
         for layer in &self.layers {
             hash.combine(&layer.changes.delta);
         }
@@ -185,7 +190,11 @@ impl Chain {
     /// The state after the last of `ancestors` (given newest first, reaching back to a child of
     /// the finalized tip in `snapshot`), executing the ones this validator has not executed.
     /// `None` if they do not connect to the tip or one of them does not execute.
-    pub fn view_from_ancestors(&self, snapshot: Snapshot, ancestors: Vec<ChainBlock>) -> Option<StateView> {
+    pub fn view_from_ancestors(
+        &self,
+        snapshot: Snapshot,
+        ancestors: Vec<ChainBlock>,
+    ) -> Option<StateView> {
         let tip = snapshot.tip.clone()?;
         if ancestors.last().map(|b| b.header().parent) != Some(tip.digest) {
             return None;
@@ -195,7 +204,12 @@ impl Chain {
             layers: Vec::new(),
         };
         for block in ancestors.into_iter().rev() {
-            let known = self.pending.lock().expect("pending lock").get(&block.digest()).cloned();
+            let known = self
+                .pending
+                .lock()
+                .expect("pending lock")
+                .get(&block.digest())
+                .cloned();
             let executed = match known {
                 Some(executed) => executed,
                 None => {
@@ -230,7 +244,10 @@ impl Chain {
     }
 
     /// Checks the transactions of `txs` that have no cached check, in parallel on the workers.
-    pub async fn prefetch_checks(&self, txs: &[Transaction]) -> Result<HashMap<Hash, Checked>, (Hash, TxError)> {
+    pub async fn prefetch_checks(
+        &self,
+        txs: &[Transaction],
+    ) -> Result<HashMap<Hash, Checked>, (Hash, TxError)> {
         let mut cached = self.cached_checks(txs);
         let missing: Vec<Transaction> = txs
             .iter()
@@ -281,7 +298,9 @@ impl Chain {
                 machine.check_all(&snapshot, &chunk)
             })
             .await;
-        self.stats.proofs_verified.fetch_add(count, Ordering::Relaxed);
+        self.stats
+            .proofs_verified
+            .fetch_add(count, Ordering::Relaxed);
         self.stats
             .verify_micros
             .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
@@ -306,7 +325,13 @@ impl Chain {
 
     /// Builds a block on `parent`: as many mempool transactions as apply, up to the block size.
     /// Transactions that can never apply are dropped from the mempool with their reason.
-    pub fn build(&self, view: &StateView, context: Context, parent: &ChainBlock, now_ms: u64) -> ChainBlock {
+    pub fn build(
+        &self,
+        view: &StateView,
+        context: Context,
+        parent: &ChainBlock,
+        now_ms: u64,
+    ) -> ChainBlock {
         let env = BlockEnv {
             height: parent.header().height + 1,
             timestamp_ms: now_ms.max(parent.header().timestamp_ms + 1),
@@ -320,10 +345,13 @@ impl Chain {
             }
             let changes = {
                 let mut nested = Overlay::new(&state);
-                match self
-                    .machine
-                    .apply_rechecking(&mut nested, env, included.len() as u32, &tx, &checked)
-                {
+                match self.machine.apply_rechecking(
+                    &mut nested,
+                    env,
+                    included.len() as u32,
+                    &tx,
+                    &checked,
+                ) {
                     Ok(_) => Some(nested.into_changes()),
                     // Already in a not-yet-final ancestor: it leaves the mempool when that
                     // ancestor is finalized.
@@ -370,7 +398,13 @@ impl Chain {
 
     /// Verifies `block` on `parent` (whose state is `view`): header rules, every transaction,
     /// and the state root. Marshal has already checked height and parent linkage.
-    pub async fn verify(&self, view: StateView, block: &ChainBlock, parent: &ChainBlock, now_ms: u64) -> bool {
+    pub async fn verify(
+        &self,
+        view: StateView,
+        block: &ChainBlock,
+        parent: &ChainBlock,
+        now_ms: u64,
+    ) -> bool {
         let header = block.header();
         let reject = |why: &str| {
             warn!(height = header.height, why, "rejecting block");
@@ -430,28 +464,34 @@ impl Chain {
             return Ok(());
         }
         let digest = block.digest();
-        let known = self.pending.lock().expect("pending lock").get(&digest).cloned();
-        let changes = match known {
-            Some(executed) => executed,
-            None => {
-                // Not executed here (we were catching up): run it on the finalized state.
-                let view = StateView {
-                    snapshot: self.db.snapshot(),
-                    layers: Vec::new(),
-                };
-                let checked = self.cached_checks(&block.block.txs);
-                let changes = self.execute(&view, block, &checked).map_err(|(index, error)| {
+        let known = self
+            .pending
+            .lock()
+            .expect("pending lock")
+            .get(&digest)
+            .cloned();
+        let changes =
+            match known {
+                Some(executed) => executed,
+                None => {
+                    // Not executed here (we were catching up): run it on the finalized state.
+                    let view = StateView {
+                        snapshot: self.db.snapshot(),
+                        layers: Vec::new(),
+                    };
+                    let checked = self.cached_checks(&block.block.txs);
+                    let changes = self.execute(&view, block, &checked).map_err(|(index, error)| {
                     ChainError::WrongChain(format!(
                         "finalized block {height} does not execute here (tx {index}: {error})"
                     ))
                 })?;
-                Arc::new(Executed {
-                    height,
-                    parent: block.context.parent.1,
-                    changes,
-                })
-            }
-        };
+                    Arc::new(Executed {
+                        height,
+                        parent: block.context.parent.1,
+                        changes,
+                    })
+                }
+            };
         let applied = self.db.apply(height, digest.0, &changes.changes)?;
         if applied.root() != block.header().state_root {
             return Err(ChainError::WrongChain(format!(

@@ -5,12 +5,7 @@
 //! runs on tokio with authenticated TCP p2p in production and on commonware's deterministic
 //! runtime with a simulated network in the fault tests.
 
-use crate::{
-    application::Application,
-    block::ChainBlock,
-    chain::Chain,
-    gossip::Gossip,
-};
+use crate::{application::Application, block::ChainBlock, chain::Chain, gossip::Gossip};
 use commonware_broadcast::buffered;
 use commonware_consensus::{
     marshal::{
@@ -218,7 +213,9 @@ where
                 epocher: epocher.clone(),
                 partition_prefix: cfg.partition_prefix.clone(),
                 mailbox_size: cfg.mailbox_size,
-                view_retention_timeout: ViewDelta::new(cfg.timeouts.activity.get().saturating_mul(10)),
+                view_retention_timeout: ViewDelta::new(
+                    cfg.timeouts.activity.get().saturating_mul(10),
+                ),
                 prunable_items_per_section: PRUNABLE_ITEMS_PER_SECTION,
                 replay_buffer: REPLAY_BUFFER,
                 key_write_buffer: WRITE_BUFFER,
@@ -293,35 +290,72 @@ where
     #[allow(clippy::too_many_arguments)]
     pub fn start(
         mut self,
-        votes: (impl Sender<PublicKey = PublicKey>, impl Receiver<PublicKey = PublicKey>),
-        certificates: (impl Sender<PublicKey = PublicKey>, impl Receiver<PublicKey = PublicKey>),
-        resolver: (impl Sender<PublicKey = PublicKey>, impl Receiver<PublicKey = PublicKey>),
-        broadcast: (impl Sender<PublicKey = PublicKey>, impl Receiver<PublicKey = PublicKey>),
+        votes: (
+            impl Sender<PublicKey = PublicKey>,
+            impl Receiver<PublicKey = PublicKey>,
+        ),
+        certificates: (
+            impl Sender<PublicKey = PublicKey>,
+            impl Receiver<PublicKey = PublicKey>,
+        ),
+        resolver: (
+            impl Sender<PublicKey = PublicKey>,
+            impl Receiver<PublicKey = PublicKey>,
+        ),
+        broadcast: (
+            impl Sender<PublicKey = PublicKey>,
+            impl Receiver<PublicKey = PublicKey>,
+        ),
         marshal: (
             mpsc::Receiver<handler::Message<Digest>>,
             impl Resolver<Key = handler::Request<Digest>, PublicKey = PublicKey>,
         ),
-        transactions: (impl Sender<PublicKey = PublicKey>, impl Receiver<PublicKey = PublicKey>),
+        transactions: (
+            impl Sender<PublicKey = PublicKey>,
+            impl Receiver<PublicKey = PublicKey>,
+        ),
     ) -> Handle<()> {
         spawn_cell!(
             self.context,
-            self.run(votes, certificates, resolver, broadcast, marshal, transactions)
-                .await
+            self.run(
+                votes,
+                certificates,
+                resolver,
+                broadcast,
+                marshal,
+                transactions
+            )
+            .await
         )
     }
 
     #[allow(clippy::too_many_arguments)]
     async fn run(
         self,
-        votes: (impl Sender<PublicKey = PublicKey>, impl Receiver<PublicKey = PublicKey>),
-        certificates: (impl Sender<PublicKey = PublicKey>, impl Receiver<PublicKey = PublicKey>),
-        resolver: (impl Sender<PublicKey = PublicKey>, impl Receiver<PublicKey = PublicKey>),
-        broadcast: (impl Sender<PublicKey = PublicKey>, impl Receiver<PublicKey = PublicKey>),
+        votes: (
+            impl Sender<PublicKey = PublicKey>,
+            impl Receiver<PublicKey = PublicKey>,
+        ),
+        certificates: (
+            impl Sender<PublicKey = PublicKey>,
+            impl Receiver<PublicKey = PublicKey>,
+        ),
+        resolver: (
+            impl Sender<PublicKey = PublicKey>,
+            impl Receiver<PublicKey = PublicKey>,
+        ),
+        broadcast: (
+            impl Sender<PublicKey = PublicKey>,
+            impl Receiver<PublicKey = PublicKey>,
+        ),
         marshal: (
             mpsc::Receiver<handler::Message<Digest>>,
             impl Resolver<Key = handler::Request<Digest>, PublicKey = PublicKey>,
         ),
-        transactions: (impl Sender<PublicKey = PublicKey>, impl Receiver<PublicKey = PublicKey>),
+        transactions: (
+            impl Sender<PublicKey = PublicKey>,
+            impl Receiver<PublicKey = PublicKey>,
+        ),
     ) {
         let buffer = self.buffer.start(broadcast);
         let marshal = self

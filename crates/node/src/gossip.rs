@@ -99,7 +99,10 @@ impl<B: Blocker<PublicKey = PublicKey>> Gossip<B> {
     pub fn start<E: Spawner>(
         self,
         context: E,
-        network: (impl Sender<PublicKey = PublicKey>, impl Receiver<PublicKey = PublicKey>),
+        network: (
+            impl Sender<PublicKey = PublicKey>,
+            impl Receiver<PublicKey = PublicKey>,
+        ),
     ) -> Handle<()> {
         let mut context = ContextCell::new(context);
         spawn_cell!(context, self.run(network).await)
@@ -111,7 +114,10 @@ impl<B: Blocker<PublicKey = PublicKey>> Gossip<B> {
 
     async fn run(
         mut self,
-        (mut sender, mut receiver): (impl Sender<PublicKey = PublicKey>, impl Receiver<PublicKey = PublicKey>),
+        (mut sender, mut receiver): (
+            impl Sender<PublicKey = PublicKey>,
+            impl Receiver<PublicKey = PublicKey>,
+        ),
     ) {
         let mut batch: Vec<(Transaction, Origin)> = Vec::new();
         loop {
@@ -142,7 +148,11 @@ impl<B: Blocker<PublicKey = PublicKey>> Gossip<B> {
         }
     }
 
-    async fn admit(&mut self, batch: Vec<(Transaction, Origin)>, sender: &mut impl Sender<PublicKey = PublicKey>) {
+    async fn admit(
+        &mut self,
+        batch: Vec<(Transaction, Origin)>,
+        sender: &mut impl Sender<PublicKey = PublicKey>,
+    ) {
         let mut fresh = Vec::new();
         for (tx, origin) in batch {
             let id = tx.id();
@@ -161,9 +171,8 @@ impl<B: Blocker<PublicKey = PublicKey>> Gossip<B> {
         let results = self.chain.check_on_workers(txs).await;
         for ((tx, origin), result) in fresh.into_iter().zip(results) {
             let id = tx.id();
-            let result = result.and_then(|checked| {
-                self.chain.dry_run(&tx, &checked).map(|()| checked)
-            });
+            let result =
+                result.and_then(|checked| self.chain.dry_run(&tx, &checked).map(|()| checked));
             let outcome = match result {
                 Ok(checked) => {
                     let encoded = tx.encode();

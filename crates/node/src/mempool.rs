@@ -171,11 +171,8 @@ impl Mempool {
         if inner.entries.contains_key(id) {
             return Some(TxStatus::Pending);
         }
-        inner
-            .rejected
-            .get(id)
-            .map(|reason| TxStatus::Rejected {
-                reason: reason.clone(),
-            })
+        inner.rejected.get(id).map(|reason| TxStatus::Rejected {
+            reason: reason.clone(),
+        })
     }
 }

@@ -83,12 +83,20 @@ impl StateDb {
         let get = |key: &str| -> Result<Option<Vec<u8>>, StateDbError> {
             Ok(meta.get(key).map_err(db_err)?.map(|v| v.value().to_vec()))
         };
-        let (Some(height), Some(digest), Some(hash)) = (get("height")?, get("digest")?, get("hash")?) else {
+        let (Some(height), Some(digest), Some(hash)) =
+            (get("height")?, get("digest")?, get("hash")?)
+        else {
             return Ok(None);
         };
         Ok(Some(Tip {
-            height: u64::from_be_bytes(height.try_into().map_err(|_| StateDbError::Corrupt("height"))?),
-            digest: digest.try_into().map_err(|_| StateDbError::Corrupt("digest"))?,
+            height: u64::from_be_bytes(
+                height
+                    .try_into()
+                    .map_err(|_| StateDbError::Corrupt("height"))?,
+            ),
+            digest: digest
+                .try_into()
+                .map_err(|_| StateDbError::Corrupt("digest"))?,
             hash: LtHash::decode(hash.as_slice()).map_err(|_| StateDbError::Corrupt("hash"))?,
         }))
     }
@@ -114,9 +122,17 @@ impl StateDb {
     }
 
     /// Applies a finalized block's changes, durably and atomically.
-    pub fn apply(&self, height: u64, digest: [u8; 32], changes: &ChangeSet) -> Result<Tip, StateDbError> {
+    pub fn apply(
+        &self,
+        height: u64,
+        digest: [u8; 32],
+        changes: &ChangeSet,
+    ) -> Result<Tip, StateDbError> {
         let mut tip_guard = self.tip.lock().expect("tip lock");
-        let base = tip_guard.as_ref().map(|t| t.hash.clone()).unwrap_or_default();
+        let base = tip_guard
+            .as_ref()
+            .map(|t| t.hash.clone())
+            .unwrap_or_default();
         let tip = Tip {
             height,
             digest,
@@ -127,14 +143,18 @@ impl StateDb {
             let mut state = txn.open_table(STATE).map_err(db_err)?;
             for (key, value) in &changes.writes {
                 match value {
-                    Some(value) => state.insert(key.as_slice(), value.as_slice()).map_err(db_err)?,
+                    Some(value) => state
+                        .insert(key.as_slice(), value.as_slice())
+                        .map_err(db_err)?,
                     None => state.remove(key.as_slice()).map_err(db_err)?,
                 };
             }
             let mut meta = txn.open_table(META).map_err(db_err)?;
-            meta.insert("height", height.to_be_bytes().as_slice()).map_err(db_err)?;
+            meta.insert("height", height.to_be_bytes().as_slice())
+                .map_err(db_err)?;
             meta.insert("digest", digest.as_slice()).map_err(db_err)?;
-            meta.insert("hash", tip.hash.encode().as_ref()).map_err(db_err)?;
+            meta.insert("hash", tip.hash.encode().as_ref())
+                .map_err(db_err)?;
         }
         txn.commit().map_err(db_err)?;
         *tip_guard = Some(tip.clone());
@@ -167,7 +187,10 @@ mod tests {
         }
         let db = StateDb::open(&path).unwrap();
         let tip = db.tip().unwrap();
-        assert_eq!((tip.height, tip.digest, tip.root()), (1, [7; 32], memory.root()));
+        assert_eq!(
+            (tip.height, tip.digest, tip.root()),
+            (1, [7; 32], memory.root())
+        );
         let snapshot = db.snapshot();
         assert_eq!(snapshot.get(b"a"), Some(b"1".to_vec()));
         assert_eq!(snapshot.get(b"c"), None);
