@@ -93,6 +93,27 @@ pub struct Config<B: Blocker<PublicKey = PublicKey>, P: Provider<PublicKey = Pub
 }
 
 type Marshaled<E> = Deferred<E, Scheme, Application, ChainBlock, FixedEpocher>;
+type Finalization = simplex::types::Finalization<Scheme, Digest>;
+type Marshal<E> = MarshalActor<
+    E,
+    Standard<ChainBlock>,
+    ConstantProvider<Scheme, Epoch>,
+    immutable::Archive<E, Digest, Finalization>,
+    immutable::Archive<E, Digest, ChainBlock>,
+    FixedEpocher,
+    Sequential,
+>;
+type Consensus<E, B> = simplex::Engine<
+    E,
+    Scheme,
+    RoundRobin,
+    B,
+    Digest,
+    Marshaled<E>,
+    Marshaled<E>,
+    MarshalMailbox<Scheme, Standard<ChainBlock>>,
+    Sequential,
+>;
 
 pub struct Engine<E, B, P>
 where
@@ -103,28 +124,10 @@ where
     context: ContextCell<E>,
     buffer: buffered::Engine<E, PublicKey, ChainBlock, P>,
     buffer_mailbox: buffered::Mailbox<PublicKey, ChainBlock>,
-    marshal: MarshalActor<
-        E,
-        Standard<ChainBlock>,
-        ConstantProvider<Scheme, Epoch>,
-        immutable::Archive<E, Digest, simplex::types::Finalization<Scheme, Digest>>,
-        immutable::Archive<E, Digest, ChainBlock>,
-        FixedEpocher,
-        Sequential,
-    >,
+    marshal: Marshal<E>,
     marshal_mailbox: MarshalMailbox<Scheme, Standard<ChainBlock>>,
     marshaled: Marshaled<E>,
-    consensus: simplex::Engine<
-        E,
-        Scheme,
-        RoundRobin,
-        B,
-        Digest,
-        Marshaled<E>,
-        Marshaled<E>,
-        MarshalMailbox<Scheme, Standard<ChainBlock>>,
-        Sequential,
-    >,
+    consensus: Consensus<E, B>,
     gossip: Gossip<B>,
     gossip_context: E,
 }

@@ -9,9 +9,8 @@
 use crate::chain::Chain;
 use commonware_codec::Encode;
 use commonware_cryptography::ed25519::PublicKey;
-use commonware_macros::select;
 use commonware_p2p::{Blocker, Receiver, Recipients, Sender};
-use commonware_runtime::{ContextCell, Handle, Spawner, spawn_cell};
+use commonware_runtime::{Handle, Spawner};
 use futures::{
     SinkExt, StreamExt,
     channel::{mpsc, oneshot},
@@ -31,15 +30,16 @@ pub enum SubmitError {
     Unavailable(String),
 }
 
-struct Submission {
+/// A transaction waiting for admission, from a client or a peer.
+struct Incoming {
     tx: Transaction,
-    reply: oneshot::Sender<Result<Hash, SubmitError>>,
+    origin: Origin,
 }
 
 /// The API's handle for submitting transactions.
 #[derive(Clone)]
 pub struct Submitter {
-    sender: mpsc::Sender<Submission>,
+    sender: mpsc::Sender<Incoming>,
 }
 
 impl Submitter {
@@ -48,7 +48,10 @@ impl Submitter {
         let (reply, response) = oneshot::channel();
         self.sender
             .clone()
-            .send(Submission { tx, reply })
+            .send(Incoming {
+                tx,
+                origin: Origin::Client(reply),
+            })
             .await
             .map_err(|_| SubmitError::Unavailable("the node is shutting down".into()))?;
         response
@@ -60,7 +63,7 @@ impl Submitter {
 pub struct Gossip<B: Blocker<PublicKey = PublicKey>> {
     chain: Arc<Chain>,
     blocker: B,
-    submissions: mpsc::Receiver<Submission>,
+    incoming: mpsc::Receiver<Incoming>,
     submitter: Submitter,
 }
 
@@ -83,11 +86,11 @@ fn is_byzantine(error: &TxError) -> bool {
 
 impl<B: Blocker<PublicKey = PublicKey>> Gossip<B> {
     pub fn new(chain: Arc<Chain>, blocker: B) -> Self {
-        let (sender, submissions) = mpsc::channel(1024);
+        let (sender, incoming) = mpsc::channel(16_384);
         Self {
             chain,
             blocker,
-            submissions,
+            incoming,
             submitter: Submitter { sender },
         }
     }
@@ -96,65 +99,49 @@ impl<B: Blocker<PublicKey = PublicKey>> Gossip<B> {
         self.submitter.clone()
     }
 
+    /// Starts admission, and a reader that decodes what peers send into the same queue, so
+    /// peers' transactions are checked in batches too.
     pub fn start<E: Spawner>(
         self,
         context: E,
-        network: (
+        (sender, receiver): (
             impl Sender<PublicKey = PublicKey>,
             impl Receiver<PublicKey = PublicKey>,
         ),
     ) -> Handle<()> {
-        let mut context = ContextCell::new(context);
-        spawn_cell!(context, self.run(network).await)
+        context.spawn(move |context| async move {
+            let inbox = self.submitter.sender.clone();
+            let blocker = self.blocker.clone();
+            context.spawn(move |_| read_peers(receiver, inbox, blocker));
+            self.run(sender).await
+        })
     }
 
     fn already_final(&self, id: &Hash) -> bool {
         self.chain.db.snapshot().get(&state::tx_key(id)).is_some()
     }
 
-    async fn run(
-        mut self,
-        (mut sender, mut receiver): (
-            impl Sender<PublicKey = PublicKey>,
-            impl Receiver<PublicKey = PublicKey>,
-        ),
-    ) {
-        let mut batch: Vec<(Transaction, Origin)> = Vec::new();
-        loop {
-            // Wait for one transaction, then take whatever else is already queued.
-            select! {
-                submission = self.submissions.next() => {
-                    let Some(Submission { tx, reply }) = submission else { return };
-                    batch.push((tx, Origin::Client(reply)));
-                },
-                message = receiver.recv() => {
-                    let Ok((peer, bytes)) = message else { return };
-                    match Transaction::from_bytes(bytes.as_ref()) {
-                        Ok(tx) => batch.push((tx, Origin::Peer(peer))),
-                        Err(error) => {
-                            warn!(?peer, %error, "peer sent a malformed transaction: blocking");
-                            self.blocker.block(peer).await;
-                        }
-                    }
-                },
-            }
+    async fn run(mut self, mut sender: impl Sender<PublicKey = PublicKey>) {
+        // Wait for one transaction, then take whatever else is already queued.
+        while let Some(first) = self.incoming.next().await {
+            let mut batch = vec![first];
             while batch.len() < BATCH {
-                match self.submissions.try_recv() {
-                    Ok(Submission { tx, reply }) => batch.push((tx, Origin::Client(reply))),
-                    _ => break,
+                match self.incoming.try_recv() {
+                    Ok(incoming) => batch.push(incoming),
+                    Err(_) => break,
                 }
             }
-            self.admit(std::mem::take(&mut batch), &mut sender).await;
+            self.admit(batch, &mut sender).await;
         }
     }
 
     async fn admit(
         &mut self,
-        batch: Vec<(Transaction, Origin)>,
+        batch: Vec<Incoming>,
         sender: &mut impl Sender<PublicKey = PublicKey>,
     ) {
         let mut fresh = Vec::new();
-        for (tx, origin) in batch {
+        for Incoming { tx, origin } in batch {
             let id = tx.id();
             if self.chain.mempool.contains(&id) || self.already_final(&id) {
                 if let Origin::Client(reply) = origin {
@@ -203,6 +190,29 @@ impl<B: Blocker<PublicKey = PublicKey>> Gossip<B> {
             };
             if let Origin::Client(reply) = origin {
                 let _ = reply.send(outcome);
+            }
+        }
+    }
+}
+
+/// Decodes peers' messages into the admission queue; a peer that sends bytes that are not a
+/// transaction is blocked.
+async fn read_peers<B: Blocker<PublicKey = PublicKey>>(
+    mut receiver: impl Receiver<PublicKey = PublicKey>,
+    mut inbox: mpsc::Sender<Incoming>,
+    mut blocker: B,
+) {
+    while let Ok((peer, bytes)) = receiver.recv().await {
+        match Transaction::from_bytes(bytes.as_ref()) {
+            Ok(tx) => {
+                let origin = Origin::Peer(peer);
+                if inbox.send(Incoming { tx, origin }).await.is_err() {
+                    return;
+                }
+            }
+            Err(error) => {
+                warn!(?peer, %error, "peer sent a malformed transaction: blocking");
+                blocker.block(peer).await;
             }
         }
     }
