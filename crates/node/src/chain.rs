@@ -243,30 +243,37 @@ impl Chain {
             .collect()
     }
 
-    /// Checks the transactions of `txs` that have no cached check, in parallel on the workers.
+    /// Checks each transaction once: a cached check (from the mempool or an earlier block) is
+    /// reused, the rest are verified in parallel on the workers and remembered.
+    pub async fn checks(&self, txs: &[Transaction]) -> Vec<Result<Checked, TxError>> {
+        let ids: Vec<Hash> = txs.iter().map(Transaction::id).collect();
+        let mut results: Vec<Option<Result<Checked, TxError>>> =
+            ids.iter().map(|id| self.mempool.check(id).map(Ok)).collect();
+        let missing: Vec<usize> = (0..txs.len()).filter(|&i| results[i].is_none()).collect();
+        if !missing.is_empty() {
+            let fresh = self
+                .check_on_workers(missing.iter().map(|&i| txs[i].clone()).collect())
+                .await;
+            self.mempool
+                .remember_checks(fresh.iter().filter_map(|r| r.as_ref().ok().cloned()));
+            for (i, result) in missing.into_iter().zip(fresh) {
+                results[i] = Some(result);
+            }
+        }
+        results.into_iter().map(|r| r.expect("every transaction checked")).collect()
+    }
+
+    /// The checks of a block's transactions, or the first transaction that fails.
     pub async fn prefetch_checks(
         &self,
         txs: &[Transaction],
     ) -> Result<HashMap<Hash, Checked>, (Hash, TxError)> {
-        let mut cached = self.cached_checks(txs);
-        let missing: Vec<Transaction> = txs
-            .iter()
-            .filter(|tx| !cached.contains_key(&tx.id()))
-            .cloned()
-            .collect();
-        if missing.is_empty() {
-            return Ok(cached);
+        let mut checks = HashMap::with_capacity(txs.len());
+        for (tx, result) in txs.iter().zip(self.checks(txs).await) {
+            let checked = result.map_err(|e| (tx.id(), e))?;
+            checks.insert(checked.id, checked);
         }
-        let ids: Vec<Hash> = missing.iter().map(Transaction::id).collect();
-        let results = self.check_on_workers(missing).await;
-        let mut fresh = Vec::new();
-        for (id, result) in ids.into_iter().zip(results) {
-            let checked = result.map_err(|e| (id, e))?;
-            cached.insert(id, checked.clone());
-            fresh.push(checked);
-        }
-        self.mempool.remember_checks(fresh);
-        Ok(cached)
+        Ok(checks)
     }
 
     /// Applies `tx` to the finalized state without keeping anything, so a submitter learns at

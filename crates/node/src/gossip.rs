@@ -155,7 +155,7 @@ impl<B: Blocker<PublicKey = PublicKey>> Gossip<B> {
             return;
         }
         let txs: Vec<Transaction> = fresh.iter().map(|(tx, _)| tx.clone()).collect();
-        let results = self.chain.check_on_workers(txs).await;
+        let results = self.chain.checks(&txs).await;
         for ((tx, origin), result) in fresh.into_iter().zip(results) {
             let id = tx.id();
             let result =

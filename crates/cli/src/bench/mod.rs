@@ -3,6 +3,7 @@
 mod groupsig;
 mod incentive;
 mod storage;
+mod tps;
 mod zk;
 
 use clap::Subcommand;
@@ -17,6 +18,8 @@ pub enum Bench {
     Incentive(incentive::Args),
     /// Storage pipeline: encrypt + erasure-code and decode + decrypt throughput on one core.
     Storage(storage::Args),
+    /// Consortium throughput and latency with real proofs (seed 000 Tables IV and VI).
+    Tps(tps::Args),
 }
 
 pub fn run(bench: Bench) -> anyhow::Result<()> {
@@ -25,5 +28,6 @@ pub fn run(bench: Bench) -> anyhow::Result<()> {
         Bench::Groupsig(args) => groupsig::run(args),
         Bench::Incentive(args) => incentive::run(args),
         Bench::Storage(args) => storage::run(args),
+        Bench::Tps(args) => tps::run(args),
     }
 }
