@@ -151,22 +151,27 @@ pub fn create(layout: &Layout, validators: usize, port: u16, workers: usize, blo
         std::fs::create_dir_all(&dir)?;
         let signer = random_signer();
         write_secret(&dir.join("validator.key"), &hex::encode(signer.encode()))?;
+        let storage_key = medshare_crypto::envelope::SecretKey::generate();
+        write_secret(&dir.join("storage.key"), &storage_key.to_text())?;
         let p2p = port + 2 * index as u16;
         infos.push(ValidatorInfo {
             name: format!("validator-{index}"),
             public_key: hex::encode(signer.public_key().as_ref()),
             p2p: SocketAddr::from((Ipv4Addr::LOCALHOST, p2p)),
             api: SocketAddr::from((Ipv4Addr::LOCALHOST, p2p + 1)),
+            storage_key: Some(storage_key.public_key()),
         });
         let config = NodeConfig {
             genesis: PathBuf::from("../genesis.json"),
             key_file: PathBuf::from("validator.key"),
+            storage_key_file: PathBuf::from("storage.key"),
             keys_dir: PathBuf::from("../keys"),
             data_dir: PathBuf::from("data"),
             workers,
             max_block_txs: block_size,
             block_timeout_ms: 100,
             mempool_capacity: 50_000,
+            max_shard_bytes: medshare_storage::peer::DEFAULT_MAX_SHARD_BYTES,
             log_level: "info".into(),
         };
         std::fs::write(dir.join("node.toml"), config.to_toml())?;

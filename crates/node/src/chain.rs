@@ -90,6 +90,10 @@ pub struct Stats {
     pub finalized_txs: AtomicU64,
     /// The newest finalized height consensus told us of (we may still be applying up to it).
     pub tip_height: AtomicU64,
+    /// Blocks applied by [`Chain::finalize`], and the sum over them of the time from the
+    /// block's timestamp (its proposal) to its application here, in milliseconds.
+    pub finalized_blocks: AtomicU64,
+    pub finalization_ms: AtomicU64,
 }
 
 pub struct Chain {
@@ -465,6 +469,14 @@ impl Chain {
             .expect("pending lock")
             .retain(|_, executed| executed.height > height);
         self.stats.finalized_height.store(height, Ordering::Relaxed);
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
+        self.stats.finalized_blocks.fetch_add(1, Ordering::Relaxed);
+        self.stats.finalization_ms.fetch_add(
+            now_ms.saturating_sub(block.header().timestamp_ms),
+            Ordering::Relaxed,
+        );
         self.stats
             .finalized_txs
             .fetch_add(ids.len() as u64, Ordering::Relaxed);

@@ -114,7 +114,8 @@ impl StoragePeer {
         &self.0.id
     }
 
-    /// The routes of [`crate::api`].
+    /// The routes of [`crate::api`]. No fallback: the node merges these routes into its own
+    /// router, which has one; a standalone peer adds [`not_found`].
     pub fn router(&self) -> Router {
         Router::new()
             .route("/v1/health", get(health))
@@ -124,7 +125,6 @@ impl StoragePeer {
             .route("/v1/shards/{cid}/repair", get(get_for_repair))
             .route("/v1/manifests/{cid}", put(put_manifest).get(get_manifest))
             .route("/v1/repair/{manifest}", post(post_repair))
-            .fallback(not_found)
             .with_state(self.clone())
     }
 
@@ -253,7 +253,8 @@ fn stored(cid: ContentId, stored: Stored) -> (StatusCode, Json<StoredObject>) {
     (status, Json(StoredObject { cid, created }))
 }
 
-async fn not_found() -> ApiError {
+/// The refusal of a route that does not exist.
+pub async fn not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "no such route")
 }
 
