@@ -93,6 +93,16 @@ impl ErrorCode {
     }
 }
 
+/// The code as the API sends it (`bad_group_signature`).
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::String(text)) => f.write_str(&text),
+            _ => write!(f, "{self:?}"),
+        }
+    }
+}
+
 /// The body of every refusal.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ErrorBody {
