@@ -20,6 +20,8 @@ pub enum ErrorCode {
     InvalidTree,
     /// The body is not the JSON the route expects.
     InvalidJson,
+    /// A number in the path or query does not parse.
+    InvalidParameter,
     /// The body is not a canonical transaction.
     MalformedTransaction,
     /// The body exceeds the route's size limit.

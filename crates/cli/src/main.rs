@@ -1,8 +1,13 @@
 //! `medshare`: one command for every role of the consortium.
 
+mod app;
 mod bench;
+mod chain;
 mod devnet;
+mod group;
 mod incentive;
+mod keys;
+mod mda;
 mod storage;
 
 use clap::{Parser, Subcommand};
@@ -20,6 +25,14 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Your keys: a ZK identity and an encryption key in an encrypted keystore.
+    Keys(keys::Args),
+    /// Group authority: create a group, enroll, revoke, open signatures; members join.
+    Group(group::Args),
+    /// Medical data assets: register, authorize, extract, list, audit, trace.
+    Mda(mda::Args),
+    /// The chain: status, blocks, transactions.
+    Chain(chain::Args),
     /// Run a whole local consortium on loopback: one process per validator.
     Devnet(devnet::DevnetArgs),
     /// Run one validator.
@@ -36,6 +49,10 @@ enum Command {
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
+        Command::Keys(args) => keys::run(args),
+        Command::Group(args) => group::run(args),
+        Command::Mda(args) => mda::run(args),
+        Command::Chain(args) => chain::run(args),
         Command::Devnet(args) => devnet::devnet(args),
         Command::Node(args) => devnet::node(args),
         Command::Bench(bench) => bench::run(bench),

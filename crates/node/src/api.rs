@@ -206,7 +206,7 @@ fn parse_hash(text: &str, what: &str) -> Result<Hash, ApiError> {
 
 fn parse_u64(text: &str, what: &str) -> Result<u64, ApiError> {
     text.parse()
-        .map_err(|_| ApiError::bad_request(ErrorCode::InvalidJson, format!("{what} must be a non-negative integer")))
+        .map_err(|_| ApiError::bad_request(ErrorCode::InvalidParameter, format!("{what} must be a non-negative integer")))
 }
 
 fn parse_group(text: &str) -> Result<GroupId, ApiError> {
@@ -506,7 +506,7 @@ fn default_limit() -> u32 {
 fn page(query: Result<Query<Page>, axum::extract::rejection::QueryRejection>) -> Result<Page, ApiError> {
     query
         .map(|Query(page)| page)
-        .map_err(|e| ApiError::bad_request(ErrorCode::InvalidJson, format!("{}; use ?from=N&limit=N", e.body_text())))
+        .map_err(|e| ApiError::bad_request(ErrorCode::InvalidParameter, format!("{}; use ?from=N&limit=N", e.body_text())))
 }
 
 fn audit(api: &ApiState, log: AuditLog, page: Page) -> AuditView {
