@@ -3,10 +3,12 @@
 mod app;
 mod bench;
 mod chain;
+mod demo;
 mod devnet;
 mod group;
 mod incentive;
 mod keys;
+mod local;
 mod mda;
 mod storage;
 
@@ -35,6 +37,8 @@ enum Command {
     Chain(chain::Args),
     /// Run a whole local consortium on loopback: one process per validator.
     Devnet(devnet::DevnetArgs),
+    /// Seed 000's whole story on a fresh devnet with real files, every step checked.
+    Demo(demo::Args),
     /// Run one validator.
     Node(devnet::NodeArgs),
     /// Measure a component and print it beside the paper's figures.
@@ -54,6 +58,7 @@ fn main() -> anyhow::Result<()> {
         Command::Mda(args) => mda::run(args),
         Command::Chain(args) => chain::run(args),
         Command::Devnet(args) => devnet::devnet(args),
+        Command::Demo(args) => demo::run(args),
         Command::Node(args) => devnet::node(args),
         Command::Bench(bench) => bench::run(bench),
         Command::Incentive(incentive) => incentive::run(incentive),

@@ -161,3 +161,57 @@ impl SealedMemberKey {
             })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use medshare_crypto::poseidon::Fr;
+    use medshare_storage::{Alpha, ContentId, Erasure};
+
+    fn grant() -> Grant {
+        let erasure = Erasure::default();
+        let shards = (0..erasure.total()).map(|i| ContentId::of(&[i as u8])).collect();
+        Grant {
+            salt_auth: Salt::random(&mut rand::thread_rng()),
+            alpha: Field(Fr::from(7u64)),
+            pk_a: Field(Fr::from(8u64)),
+            data_key: StreamKey::generate(),
+            manifest: Manifest::new(erasure, 10, Alpha([1; 32]), [2; 19], shards).unwrap(),
+        }
+    }
+
+    #[test]
+    fn a_grant_opens_only_for_its_user_chain_and_authorization() {
+        let user = SecretKey::generate();
+        let pk_h = Field(Fr::from(9u64));
+        let grant = grant();
+        let sealed = grant.seal("chain", &pk_h, &user.public_key()).unwrap();
+        assert!(sealed.len() < MAX_ENVELOPE);
+        let opened = Grant::open(&sealed, "chain", grant.alpha, grant.pk_a, &pk_h, &user).unwrap();
+        assert_eq!(opened.manifest, grant.manifest);
+        assert_eq!(opened.data_key.as_bytes(), grant.data_key.as_bytes());
+        assert!(opened.salt_auth == grant.salt_auth);
+        // Another key, chain, α, owner or user: it does not open.
+        let other = Field(Fr::from(10u64));
+        assert!(Grant::open(&sealed, "chain", grant.alpha, grant.pk_a, &pk_h, &SecretKey::generate()).is_err());
+        assert!(Grant::open(&sealed, "other", grant.alpha, grant.pk_a, &pk_h, &user).is_err());
+        assert!(Grant::open(&sealed, "chain", other, grant.pk_a, &pk_h, &user).is_err());
+        assert!(Grant::open(&sealed, "chain", grant.alpha, other, &pk_h, &user).is_err());
+        assert!(Grant::open(&sealed, "chain", grant.alpha, grant.pk_a, &other, &user).is_err());
+        // Debug shows no secret.
+        let debug = format!("{grant:?}");
+        assert!(!debug.contains(&hex::encode(grant.data_key.as_bytes())));
+    }
+
+    #[test]
+    fn member_keys_open_only_for_their_member() {
+        let member = SecretKey::generate();
+        let group = GroupId::new("g").unwrap();
+        let sealed = SealedMemberKey::seal("chain", &group, "alice", b"key bytes", &member.public_key()).unwrap();
+        assert_eq!(&sealed.open(&member).unwrap()[..], b"key bytes");
+        assert!(sealed.open(&SecretKey::generate()).is_err());
+        let mut moved = sealed;
+        moved.group = GroupId::new("h").unwrap();
+        assert!(moved.open(&member).is_err());
+    }
+}

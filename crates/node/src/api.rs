@@ -673,3 +673,46 @@ fetch('/openapi.json').then(r=>r.json()).then(doc=>{
   }
 });
 </script></body></html>"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_openapi_document_lists_every_v1_route() {
+        let document = openapi();
+        let paths: Vec<&String> = document.paths.paths.keys().collect();
+        for route in [
+            "/v1/status",
+            "/v1/genesis",
+            "/v1/keys/{circuit}",
+            "/v1/transactions",
+            "/v1/transactions/check",
+            "/v1/transactions/{id}",
+            "/v1/blocks/{height}",
+            "/v1/groups/{id}",
+            "/v1/groups/{id}/revocations/{epoch}",
+            "/v1/mdas/{alpha}",
+            "/v1/mdas/{alpha}/audit",
+            "/v1/pseudonyms/{pk}/audit",
+            "/v1/authorizations/{re_auth}",
+            "/v1/extractions/{epk}",
+            "/v1/trees/{tree}",
+            "/v1/trees/{tree}/paths/{position}",
+        ] {
+            assert!(paths.iter().any(|p| *p == route), "{route} is not documented");
+        }
+        let json = document.to_json().unwrap();
+        assert!(json.contains("bad_group_signature"), "error codes are documented");
+    }
+
+    #[test]
+    fn refusals_say_what_to_do_next() {
+        let error = ApiError::refused(&TxError::BadGroupSignature {
+            group: GroupId::new("g").unwrap(),
+            epoch: 2,
+        });
+        assert_eq!(error.code, ErrorCode::BadGroupSignature);
+        assert!(error.message.contains("ask the group authority"));
+    }
+}
