@@ -18,7 +18,11 @@ enum Command {
     /// Create a keystore: a fresh ZK identity (pseudonym) and HPKE key, under a passphrase.
     Create,
     /// Print your public profile: what a data owner needs to authorize you, as one string.
-    Show,
+    Show {
+        /// Print only the profile string (for `--to "$(medshare keys show --profile-only)"`).
+        #[arg(long)]
+        profile_only: bool,
+    },
 }
 
 #[derive(Serialize)]
@@ -33,6 +37,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let client = args.client;
     app::run(client.json, async move {
         let path = client.keystore_path().map_err(|e| Error::Invalid(e.to_string()))?;
+        let mut profile_only = false;
         let profile = match args.command {
             Command::Create => {
                 if path.exists() {
@@ -47,7 +52,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 }
                 Keystore::create(&path, &first)?.profile()
             }
-            Command::Show => Keystore::profile_of(&path)?,
+            Command::Show { profile_only: only } => {
+                profile_only = only;
+                Keystore::profile_of(&path)?
+            }
         };
         let view = ProfileView {
             profile: profile.to_string(),
@@ -55,6 +63,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             encryption_key: profile.encryption.to_string(),
             keystore: path.display().to_string(),
         };
+        if profile_only && !client.json {
+            println!("{}", view.profile);
+            return Ok(());
+        }
         print(client.json, &view, || {
             format!(
                 "your profile (share it with data owners who will authorize you):\n  {}\n\
