@@ -17,7 +17,12 @@ pub struct ClientArgs {
     #[arg(long, global = true, env = "MEDSHARE_HOME")]
     pub home: Option<PathBuf>,
     /// A validator's API.
-    #[arg(long, global = true, env = "MEDSHARE_NODE", default_value = "http://127.0.0.1:7401")]
+    #[arg(
+        long,
+        global = true,
+        env = "MEDSHARE_NODE",
+        default_value = "http://127.0.0.1:7401"
+    )]
     pub node: String,
     /// Read Groth16 proving keys from here instead of fetching them from the node.
     #[arg(long, global = true, env = "MEDSHARE_KEYS_DIR")]
@@ -30,7 +35,9 @@ impl ClientArgs {
             Some(home) => Ok(home.clone()),
             None => dirs::config_dir()
                 .map(|dir| dir.join("medshare"))
-                .ok_or_else(|| anyhow::anyhow!("no config directory on this system; pass --home <dir>")),
+                .ok_or_else(|| {
+                    anyhow::anyhow!("no config directory on this system; pass --home <dir>")
+                }),
         }
     }
 
@@ -48,7 +55,9 @@ impl ClientArgs {
 
     /// Unlocks the keystore, asking for the passphrase unless `MEDSHARE_PASSPHRASE` is set.
     pub fn unlock(&self) -> Result<Keystore, Error> {
-        let path = self.keystore_path().map_err(|e| Error::Invalid(e.to_string()))?;
+        let path = self
+            .keystore_path()
+            .map_err(|e| Error::Invalid(e.to_string()))?;
         if !path.exists() {
             return Err(Error::NoKeystore(path));
         }
@@ -72,7 +81,10 @@ pub fn passphrase(prompt: &str) -> Result<String, Error> {
 /// Prints `value` as JSON, or `human` as text.
 pub fn print<T: Serialize>(json: bool, value: &T, human: impl FnOnce() -> String) {
     if json {
-        println!("{}", serde_json::to_string_pretty(value).expect("results serialize"));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(value).expect("results serialize")
+        );
     } else {
         println!("{}", human());
     }
@@ -88,8 +100,11 @@ where
         Ok(()) => Ok(()),
         Err(error) => {
             if json {
-                let code = error.code().map_or_else(|| client_code(&error).to_string(), |c| c.to_string());
-                let body = serde_json::json!({"error": {"code": code, "message": error.to_string()}});
+                let code = error
+                    .code()
+                    .map_or_else(|| client_code(&error).to_string(), |c| c.to_string());
+                let body =
+                    serde_json::json!({"error": {"code": code, "message": error.to_string()}});
                 println!("{}", serde_json::to_string_pretty(&body)?);
             } else {
                 eprintln!("error: {error}");

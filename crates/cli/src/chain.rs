@@ -34,8 +34,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                     format!(
                         "chain      {}\nheight     {} (finalized tip {}), {}\nstate root {}\nmempool    {} transactions\n\
                          verified   {} proofs; {} transactions finalized\nvalidators {}, {} verification workers",
-                        s.chain_id, s.height, s.finalized_tip, utc(s.timestamp_ms), s.state_root, s.mempool,
-                        s.proofs_verified, s.transactions_finalized, s.validators, s.workers
+                        s.chain_id,
+                        s.height,
+                        s.finalized_tip,
+                        utc(s.timestamp_ms),
+                        s.state_root,
+                        s.mempool,
+                        s.proofs_verified,
+                        s.transactions_finalized,
+                        s.validators,
+                        s.workers
                     )
                 });
             }
@@ -44,7 +52,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 print(client.json, &b, || {
                     let mut text = format!(
                         "block {} at {} (view {})\ndigest     {}\nparent     {}\nproposer   {}\nstate root {}\n{} transactions",
-                        b.height, utc(b.timestamp_ms), b.view, b.digest, b.parent, b.proposer, b.state_root,
+                        b.height,
+                        utc(b.timestamp_ms),
+                        b.view,
+                        b.digest,
+                        b.parent,
+                        b.proposer,
+                        b.state_root,
                         b.transactions.len()
                     );
                     for tx in &b.transactions {
@@ -61,8 +75,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 })?;
                 print(client.json, &status, || match &status {
                     TxStatus::Pending => format!("{id}: pending in the mempool"),
-                    TxStatus::Final { height, index, kind, .. } => {
-                        format!("{id}: final, {} at height {height} (index {index})", kind.name())
+                    TxStatus::Final {
+                        height,
+                        index,
+                        kind,
+                        ..
+                    } => {
+                        format!(
+                            "{id}: final, {} at height {height} (index {index})",
+                            kind.name()
+                        )
                     }
                     TxStatus::Rejected { reason } => format!("{id}: rejected: {reason}"),
                 });

@@ -11,7 +11,10 @@ use crate::local::LocalDevnet;
 use anyhow::{Context as _, anyhow, ensure};
 use medshare_api::ErrorCode;
 use medshare_client::{Error, Keystore, Session, group, mda};
-use medshare_crypto::{groupsig::MemberKey, poseidon::{Salt, alpha_from_digest}};
+use medshare_crypto::{
+    groupsig::MemberKey,
+    poseidon::{Salt, alpha_from_digest},
+};
 use medshare_ledger::{GroupId, build, tx::Kind};
 use medshare_zk::CircuitId;
 use rand::{Rng, rngs::OsRng};
@@ -64,7 +67,11 @@ struct Story {
 
 impl Story {
     /// Runs one step, records it, and prints it at once in text mode.
-    async fn step<T>(&mut self, name: &str, work: impl Future<Output = anyhow::Result<(T, String)>>) -> anyhow::Result<T> {
+    async fn step<T>(
+        &mut self,
+        name: &str,
+        work: impl Future<Output = anyhow::Result<(T, String)>>,
+    ) -> anyhow::Result<T> {
         let started = Instant::now();
         let result = work.await;
         let ms = started.elapsed().as_millis() as u64;
@@ -100,7 +107,9 @@ fn data_dir(given: Option<PathBuf>) -> anyhow::Result<PathBuf> {
             return Ok(dir);
         }
     }
-    Err(anyhow!("no dicom/CT_small.dcm found; pass --data <the shared data directory>"))
+    Err(anyhow!(
+        "no dicom/CT_small.dcm found; pass --data <the shared data directory>"
+    ))
 }
 
 /// A synthetic FHIR R4 bundle: one patient, vital signs and a condition. Randomized, so every
@@ -147,7 +156,10 @@ fn fhir_bundle() -> serde_json::Value {
 }
 
 fn keystore(dir: &Path, who: &str) -> anyhow::Result<Keystore> {
-    Ok(Keystore::create(&Keystore::path_in(&dir.join(who)), PASSPHRASE)?)
+    Ok(Keystore::create(
+        &Keystore::path_in(&dir.join(who)),
+        PASSPHRASE,
+    )?)
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -178,7 +190,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else if ok {
         match &args.dir {
-            Some(dir) => println!("the whole story ran; devnet, keystores and files are in {}", dir.display()),
+            Some(dir) => println!(
+                "the whole story ran; devnet, keystores and files are in {}",
+                dir.display()
+            ),
             None => println!("the whole story ran (keep its files with --dir <dir>)"),
         }
     }
@@ -198,7 +213,11 @@ async fn tell(story: &mut Story, dir: &Path, data: &Path, port: u16) -> anyhow::
     let devnet = story
         .step("start a 4-validator devnet", async {
             let devnet = LocalDevnet::start(&devnet_dir, 4, port).await?;
-            let detail = format!("{} — APIs {}", devnet.genesis.chain_id, devnet.urls().join(", "));
+            let detail = format!(
+                "{} — APIs {}",
+                devnet.genesis.chain_id,
+                devnet.urls().join(", ")
+            );
             Ok((devnet, detail))
         })
         .await?;
@@ -206,7 +225,13 @@ async fn tell(story: &mut Story, dir: &Path, data: &Path, port: u16) -> anyhow::
     // The actors talk to different validators, as they would in a consortium.
     let connect = |url: &str, who: &str| {
         let (url, home, keys) = (url.to_string(), dir.join(who), devnet.keys_dir());
-        async move { anyhow::Ok(Session::connect(&url, &home).await?.with_keys_dir(Some(keys))) }
+        async move {
+            anyhow::Ok(
+                Session::connect(&url, &home)
+                    .await?
+                    .with_keys_dir(Some(keys)),
+            )
+        }
     };
     let hospital_session = connect(&urls[0], "hospital").await?;
     let patient_session = connect(&urls[1], "patient").await?;
@@ -218,8 +243,12 @@ async fn tell(story: &mut Story, dir: &Path, data: &Path, port: u16) -> anyhow::
         .step("the hospital creates group st-marys", async {
             let mut hospital = keystore(dir, "hospital")?;
             let signer = group::read_authority_key(&devnet.layout.authority_key())?;
-            let included = group::create(&hospital_session, &mut hospital, &group_id, &signer).await?;
-            Ok((hospital, format!("group key on chain at height {}", included.height)))
+            let included =
+                group::create(&hospital_session, &mut hospital, &group_id, &signer).await?;
+            Ok((
+                hospital,
+                format!("group key on chain at height {}", included.height),
+            ))
         })
         .await?;
 
@@ -227,10 +256,27 @@ async fn tell(story: &mut Story, dir: &Path, data: &Path, port: u16) -> anyhow::
         .step("the hospital enrolls a patient", async {
             let mut patient = keystore(dir, "patient")?;
             let file = dir.join("patient-1.member.json");
-            let enrolled = group::enroll(&hospital_session, &mut hospital, &group_id, "patient-1", &patient.profile(), &file).await?;
+            let enrolled = group::enroll(
+                &hospital_session,
+                &mut hospital,
+                &group_id,
+                "patient-1",
+                &patient.profile(),
+                &file,
+            )
+            .await?;
             let joined = group::join(&patient_session, &mut patient, &file).await?;
-            ensure!(joined.index == enrolled.index, "the patient imported another member key");
-            Ok((patient, format!("member {} of {GROUP}, key sealed to the patient's profile", enrolled.index)))
+            ensure!(
+                joined.index == enrolled.index,
+                "the patient imported another member key"
+            );
+            Ok((
+                patient,
+                format!(
+                    "member {} of {GROUP}, key sealed to the patient's profile",
+                    enrolled.index
+                ),
+            ))
         })
         .await?;
 
@@ -242,7 +288,10 @@ async fn tell(story: &mut Story, dir: &Path, data: &Path, port: u16) -> anyhow::
         let r = story
             .step(&format!("the patient registers {name}"), async {
                 let r = mda::register(&patient_session, &mut patient, file, &group_id).await?;
-                let detail = format!("α {} — {} bytes, leaf {}, height {}", r.alpha, r.bytes, r.position, r.height);
+                let detail = format!(
+                    "α {} — {} bytes, leaf {}, height {}",
+                    r.alpha, r.bytes, r.position, r.height
+                );
                 Ok((r, detail))
             })
             .await?;
@@ -254,10 +303,15 @@ async fn tell(story: &mut Story, dir: &Path, data: &Path, port: u16) -> anyhow::
             let researcher = keystore(dir, "researcher")?;
             let mut heights = Vec::new();
             for (alpha, _) in &registered {
-                let a = mda::authorize(&patient_session, &mut patient, alpha, &researcher.profile()).await?;
+                let a =
+                    mda::authorize(&patient_session, &mut patient, alpha, &researcher.profile())
+                        .await?;
                 heights.push(a.height.to_string());
             }
-            Ok((researcher, format!("authorizations final at heights {}", heights.join(", "))))
+            Ok((
+                researcher,
+                format!("authorizations final at heights {}", heights.join(", ")),
+            ))
         })
         .await?;
 
@@ -267,12 +321,18 @@ async fn tell(story: &mut Story, dir: &Path, data: &Path, port: u16) -> anyhow::
             for (i, (alpha, original)) in registered.iter().enumerate() {
                 let out = dir.join(format!("extracted-{i}"));
                 let e = mda::extract(&researcher_session, &researcher, alpha, &out).await?;
-                ensure!(std::fs::read(&out)? == std::fs::read(original)?, "extracted bytes differ from the original");
+                ensure!(
+                    std::fs::read(&out)? == std::fs::read(original)?,
+                    "extracted bytes differ from the original"
+                );
                 ensure!(
                     alpha_from_digest(&Sha256::digest(std::fs::read(&out)?).into()) == alpha.0,
                     "SHA-256 of the extracted data is not α"
                 );
-                details.push(format!("{} bytes, SHA-256 = α (chain {} ms, storage {} ms)", e.bytes, e.chain_ms, e.storage_ms));
+                details.push(format!(
+                    "{} bytes, SHA-256 = α (chain {} ms, storage {} ms)",
+                    e.bytes, e.chain_ms, e.storage_ms
+                ));
             }
             Ok(((), details.join("\n")))
         })
@@ -284,9 +344,18 @@ async fn tell(story: &mut Story, dir: &Path, data: &Path, port: u16) -> anyhow::
             for (alpha, _) in &registered {
                 let events = mda::audit(&patient_session, alpha).await?;
                 let kinds: Vec<Kind> = events.iter().map(|e| e.kind).collect();
-                ensure!(kinds == [Kind::Register, Kind::Authorize, Kind::Extract], "unexpected events {kinds:?}");
-                ensure!(events.iter().all(|e| e.pk_a == patient.pseudonym()), "events name another owner");
-                ensure!(events[2].pk_h == Some(researcher.pseudonym()), "the extraction names another user");
+                ensure!(
+                    kinds == [Kind::Register, Kind::Authorize, Kind::Extract],
+                    "unexpected events {kinds:?}"
+                );
+                ensure!(
+                    events.iter().all(|e| e.pk_a == patient.pseudonym()),
+                    "events name another owner"
+                );
+                ensure!(
+                    events[2].pk_h == Some(researcher.pseudonym()),
+                    "the extraction names another user"
+                );
                 lines.push(
                     events
                         .iter()
@@ -304,11 +373,21 @@ async fn tell(story: &mut Story, dir: &Path, data: &Path, port: u16) -> anyhow::
             let mut traced = 0;
             for (alpha, _) in &registered {
                 for t in mda::trace(&public_session, None, alpha).await? {
-                    ensure!(t.group == group_id && t.member.is_none(), "traced to {} / {:?}", t.group, t.member);
+                    ensure!(
+                        t.group == group_id && t.member.is_none(),
+                        "traced to {} / {:?}",
+                        t.group,
+                        t.member
+                    );
                     traced += 1;
                 }
             }
-            Ok(((), format!("{traced} group signatures verify under {GROUP}'s key; the member stays hidden")))
+            Ok((
+                (),
+                format!(
+                    "{traced} group signatures verify under {GROUP}'s key; the member stays hidden"
+                ),
+            ))
         })
         .await?;
 
@@ -317,7 +396,11 @@ async fn tell(story: &mut Story, dir: &Path, data: &Path, port: u16) -> anyhow::
             let mut traced = 0;
             for (alpha, _) in &registered {
                 for t in mda::trace(&hospital_session, Some(&hospital), alpha).await? {
-                    ensure!(t.member.as_deref() == Some("patient-1"), "opened to {:?}", t.member);
+                    ensure!(
+                        t.member.as_deref() == Some("patient-1"),
+                        "opened to {:?}",
+                        t.member
+                    );
                     traced += 1;
                 }
             }
@@ -327,8 +410,15 @@ async fn tell(story: &mut Story, dir: &Path, data: &Path, port: u16) -> anyhow::
 
     story
         .step("the hospital revokes the patient", async {
-            let revoked = group::revoke(&hospital_session, &mut hospital, &group_id, "patient-1").await?;
-            Ok(((), format!("{GROUP} at epoch {} since height {}", revoked.epoch, revoked.height)))
+            let revoked =
+                group::revoke(&hospital_session, &mut hospital, &group_id, "patient-1").await?;
+            Ok((
+                (),
+                format!(
+                    "{GROUP} at epoch {} since height {}",
+                    revoked.epoch, revoked.height
+                ),
+            ))
         })
         .await?;
 

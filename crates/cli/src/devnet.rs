@@ -96,8 +96,8 @@ impl Layout {
 }
 
 fn write_secret(path: &Path, text: &str) -> anyhow::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
     use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
     let mut file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -121,7 +121,13 @@ fn port_is_free(port: u16) -> bool {
 }
 
 /// Creates a new devnet in `layout`: keys, Groth16 setup, genesis, one config per validator.
-pub fn create(layout: &Layout, validators: usize, port: u16, workers: usize, block_size: usize) -> anyhow::Result<Genesis> {
+pub fn create(
+    layout: &Layout,
+    validators: usize,
+    port: u16,
+    workers: usize,
+    block_size: usize,
+) -> anyhow::Result<Genesis> {
     if validators == 0 {
         bail!("a consortium needs at least one validator (4 tolerate one fault)");
     }
@@ -225,34 +231,56 @@ fn print_try(layout: &Layout, genesis: &Genesis) {
         .ok()
         .and_then(|p| p.to_str().map(String::from))
         .unwrap_or_else(|| "medshare".into());
-    println!("Try, in another terminal (each actor has its own --home; passphrases from the variable):");
+    println!(
+        "Try, in another terminal (each actor has its own --home; passphrases from the variable):"
+    );
     println!("  export MEDSHARE_NODE=http://{api} MEDSHARE_PASSPHRASE=devnet");
-    println!("  M={me}; H=\"--home {root}/hospital\"; P=\"--home {root}/patient\"; R=\"--home {root}/researcher\"");
+    println!(
+        "  M={me}; H=\"--home {root}/hospital\"; P=\"--home {root}/patient\"; R=\"--home {root}/researcher\""
+    );
     println!("  $M keys create $H; $M keys create $P; $M keys create $R");
     println!("  $M group create st-marys --authority-key {root}/authority.key $H");
-    println!("  $M group enroll patient-1 --to \"$($M keys show --profile-only $P)\" --out {root}/patient-1.member.json $H");
+    println!(
+        "  $M group enroll patient-1 --to \"$($M keys show --profile-only $P)\" --out {root}/patient-1.member.json $H"
+    );
     println!("  $M group join {root}/patient-1.member.json $P");
-    println!("  $M mda register ../shared/data/dicom/CT_small.dcm --group st-marys $P      # prints α");
+    println!(
+        "  $M mda register ../shared/data/dicom/CT_small.dcm --group st-marys $P      # prints α"
+    );
     println!("  A=<α>; $M mda authorize $A --to \"$($M keys show --profile-only $R)\" $P");
     println!("  $M mda extract $A --out ct.dcm $R");
     println!("  $M mda audit $A; $M mda trace $A; $M mda trace $A --open $H");
     println!("  $M group revoke patient-1 $H; $M mda list $P; $M chain status");
     println!("Or the whole story on a fresh devnet of its own: $M demo");
-    println!("API docs: http://{api}/docs   OpenAPI: http://{api}/openapi.json   metrics: http://{api}/metrics");
+    println!(
+        "API docs: http://{api}/docs   OpenAPI: http://{api}/openapi.json   metrics: http://{api}/metrics"
+    );
 }
 
 pub fn devnet(args: DevnetArgs) -> anyhow::Result<()> {
-    let layout = Layout { root: args.dir.clone() };
+    let layout = Layout {
+        root: args.dir.clone(),
+    };
     if args.fresh && layout.root.exists() {
         std::fs::remove_dir_all(&layout.root)?;
     }
     let genesis = if layout.genesis().exists() {
         let text = std::fs::read_to_string(layout.genesis())?;
         let genesis = Genesis::from_json(&text)?;
-        eprintln!("resuming the devnet in {} ({} validators)", layout.root.display(), genesis.validators.len());
+        eprintln!(
+            "resuming the devnet in {} ({} validators)",
+            layout.root.display(),
+            genesis.validators.len()
+        );
         genesis
     } else {
-        create(&layout, args.validators, args.port, args.workers, args.block_size)?
+        create(
+            &layout,
+            args.validators,
+            args.port,
+            args.workers,
+            args.block_size,
+        )?
     };
     if args.no_start {
         println!("devnet created in {}", layout.root.display());
@@ -264,7 +292,11 @@ pub fn devnet(args: DevnetArgs) -> anyhow::Result<()> {
         let stop = stop.clone();
         ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst))?;
     }
-    println!("medshare devnet {} — {} validators", genesis.chain_id, genesis.validators.len());
+    println!(
+        "medshare devnet {} — {} validators",
+        genesis.chain_id,
+        genesis.validators.len()
+    );
     for v in &genesis.validators {
         println!("  {:<12} api http://{}   p2p {}", v.name, v.api, v.p2p);
     }

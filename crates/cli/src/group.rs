@@ -65,8 +65,12 @@ fn choose_group(keystore: &Keystore, named: Option<String>) -> Result<GroupId, E
         Some(name) => parse_group(&name),
         None => match keystore.authorities() {
             [only] => parse_group(&only.group),
-            [] => Err(Error::Invalid("this keystore is no group authority; create a group first".into())),
-            _ => Err(Error::Invalid("this keystore is the authority of several groups; pass --group".into())),
+            [] => Err(Error::Invalid(
+                "this keystore is no group authority; create a group first".into(),
+            )),
+            _ => Err(Error::Invalid(
+                "this keystore is the authority of several groups; pass --group".into(),
+            )),
         },
     }
 }
@@ -77,7 +81,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     app::run(json, async move {
         let session = client.session().await?;
         match args.command {
-            Command::Create { group, authority_key } => {
+            Command::Create {
+                group,
+                authority_key,
+            } => {
                 let group = parse_group(&group)?;
                 let signer = group::read_authority_key(&authority_key)?;
                 let mut keystore = client.unlock()?;
@@ -90,19 +97,32 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                     )
                 });
             }
-            Command::Enroll { member, to, group, out } => {
+            Command::Enroll {
+                member,
+                to,
+                group,
+                out,
+            } => {
                 let profile: Profile = to.parse()?;
                 let mut keystore = client.unlock()?;
                 let group = choose_group(&keystore, group)?;
                 let out = out.unwrap_or_else(|| PathBuf::from(format!("{member}.member.json")));
-                let enrolled = group::enroll(&session, &mut keystore, &group, &member, &profile, &out).await?;
-                print(json, &serde_json::json!({"enrolled": enrolled, "file": out}), || {
-                    format!(
-                        "enrolled {member} in {group} as member {} (epoch {})\nmember key sealed to their profile: {}\n\
+                let enrolled =
+                    group::enroll(&session, &mut keystore, &group, &member, &profile, &out).await?;
+                print(
+                    json,
+                    &serde_json::json!({"enrolled": enrolled, "file": out}),
+                    || {
+                        format!(
+                            "enrolled {member} in {group} as member {} (epoch {})\nmember key sealed to their profile: {}\n\
                          send it to them; they import it with `medshare group join {}`",
-                        enrolled.index, enrolled.epoch, out.display(), out.display()
-                    )
-                });
+                            enrolled.index,
+                            enrolled.epoch,
+                            out.display(),
+                            out.display()
+                        )
+                    },
+                );
             }
             Command::Join { file } => {
                 let mut keystore = client.unlock()?;

@@ -36,7 +36,9 @@ struct ProfileView {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let client = args.client;
     app::run(client.json, async move {
-        let path = client.keystore_path().map_err(|e| Error::Invalid(e.to_string()))?;
+        let path = client
+            .keystore_path()
+            .map_err(|e| Error::Invalid(e.to_string()))?;
         let mut profile_only = false;
         let profile = match args.command {
             Command::Create => {
@@ -47,7 +49,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 if std::env::var("MEDSHARE_PASSPHRASE").is_err() {
                     let again = app::passphrase("repeat it: ")?;
                     if again != first {
-                        return Err(Error::Invalid("the two passphrases differ; nothing was created".into()));
+                        return Err(Error::Invalid(
+                            "the two passphrases differ; nothing was created".into(),
+                        ));
                     }
                 }
                 Keystore::create(&path, &first)?.profile()

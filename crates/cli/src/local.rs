@@ -20,9 +20,14 @@ impl LocalDevnet {
     /// Creates a devnet of `validators` in `dir` (which must not hold one) on ports from
     /// `port`, starts it and waits until every validator has finalized a block.
     pub async fn start(dir: &Path, validators: usize, port: u16) -> anyhow::Result<Self> {
-        let layout = Layout { root: dir.to_owned() };
+        let layout = Layout {
+            root: dir.to_owned(),
+        };
         if layout.genesis().exists() {
-            anyhow::bail!("{} already holds a devnet; give a fresh --dir", dir.display());
+            anyhow::bail!(
+                "{} already holds a devnet; give a fresh --dir",
+                dir.display()
+            );
         }
         let genesis = devnet::create(&layout, validators, port, 0, 64)?;
         let children = devnet::start(&layout, validators)?;

@@ -65,7 +65,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                     format!(
                         "registered {} ({} bytes) in {} at height {}\nα        {}\nleaf     {}\nmanifest {}\ntx       {}\n\
                          authorize someone with `medshare mda authorize {} --to <their profile>`",
-                        file.display(), r.bytes, r.group, r.height, r.alpha, r.position, r.manifest, r.tx, r.alpha
+                        file.display(),
+                        r.bytes,
+                        r.group,
+                        r.height,
+                        r.alpha,
+                        r.position,
+                        r.manifest,
+                        r.tx,
+                        r.alpha
                     )
                 });
             }
@@ -77,7 +85,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 print(json, &a, || {
                     format!(
                         "authorized {} to extract {} at height {} (leaf {})\ntx {}\nthey run `medshare mda extract {} --out <file>`",
-                        short(&a.pk_h.to_hex()), a.alpha, a.height, a.position, a.tx, a.alpha
+                        short(&a.pk_h.to_hex()),
+                        a.alpha,
+                        a.height,
+                        a.position,
+                        a.tx,
+                        a.alpha
                     )
                 });
             }
@@ -88,7 +101,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 print(json, &e, || {
                     format!(
                         "extracted {} bytes to {}: SHA-256 matches α {}\nfinal at height {} (tx {}); chain {} ms, storage {} ms",
-                        e.bytes, e.output.display(), e.alpha, e.height, e.tx, e.chain_ms, e.storage_ms
+                        e.bytes,
+                        e.output.display(),
+                        e.alpha,
+                        e.height,
+                        e.tx,
+                        e.chain_ms,
+                        e.storage_ms
                     )
                 });
             }
@@ -108,9 +127,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                             m.extractions
                         ));
                     }
-                    text.push_str(&format!("\n{} shared with you:", listing.shared_with_me.len()));
+                    text.push_str(&format!(
+                        "\n{} shared with you:",
+                        listing.shared_with_me.len()
+                    ));
                     for s in &listing.shared_with_me {
-                        text.push_str(&format!("\n  {}  from {} at height {}", s.alpha, short(&s.owner.to_hex()), s.height));
+                        text.push_str(&format!(
+                            "\n  {}  from {} at height {}",
+                            s.alpha,
+                            short(&s.owner.to_hex()),
+                            s.height
+                        ));
                     }
                     text
                 });
@@ -147,7 +174,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                             t.kind.name(),
                             t.height,
                             t.group,
-                            t.member.as_ref().map_or(String::new(), |m| format!(", member {m}")),
+                            t.member
+                                .as_ref()
+                                .map_or(String::new(), |m| format!(", member {m}")),
                             short(&t.tx)
                         ));
                     }

@@ -90,9 +90,13 @@ impl Grant {
         key: &SecretKey,
     ) -> Result<Self> {
         let aad = grant_aad(chain_id, &alpha, &pk_a, pk_h);
-        let plaintext = Zeroizing::new(envelope::open(key, GRANT_CONTEXT, &aad, sealed).map_err(|e| {
-            Error::Inconsistent(format!("the authorization envelope does not open with your key ({e})"))
-        })?);
+        let plaintext = Zeroizing::new(envelope::open(key, GRANT_CONTEXT, &aad, sealed).map_err(
+            |e| {
+                Error::Inconsistent(format!(
+                    "the authorization envelope does not open with your key ({e})"
+                ))
+            },
+        )?);
         let wire: GrantWire = postcard::from_bytes(&plaintext)
             .map_err(|e| Error::Inconsistent(format!("authorization envelope: {e}")))?;
         let salt_auth = Salt::from_bytes(&wire.salt_auth)
@@ -131,7 +135,13 @@ fn member_aad(chain_id: &str, group: &GroupId) -> Vec<u8> {
 }
 
 impl SealedMemberKey {
-    pub fn seal(chain_id: &str, group: &GroupId, name: &str, key: &[u8], to: &PublicKey) -> Result<Self> {
+    pub fn seal(
+        chain_id: &str,
+        group: &GroupId,
+        name: &str,
+        key: &[u8],
+        to: &PublicKey,
+    ) -> Result<Self> {
         let sealed = envelope::seal(to, MEMBER_CONTEXT, &member_aad(chain_id, group), key)
             .map_err(|e| Error::BadProfile(format!("cannot seal to its encryption key: {e}")))?;
         Ok(Self {
@@ -146,19 +156,27 @@ impl SealedMemberKey {
     /// The member key bytes, if this file was sealed to `key`.
     pub fn open(&self, key: &SecretKey) -> Result<Zeroizing<Vec<u8>>> {
         if self.format != MEMBER_FORMAT {
-            return Err(Error::Invalid(format!("not a member key file (format {:?})", self.format)));
+            return Err(Error::Invalid(format!(
+                "not a member key file (format {:?})",
+                self.format
+            )));
         }
         let sealed = hex::decode(&self.sealed)
             .map_err(|_| Error::Invalid("member key file: sealed key is not hex".into()))?;
-        envelope::open(key, MEMBER_CONTEXT, &member_aad(&self.chain_id, &self.group), &sealed)
-            .map(Zeroizing::new)
-            .map_err(|_| {
-                Error::Invalid(
-                    "this member key file was sealed to another profile; ask the authority to enroll \
+        envelope::open(
+            key,
+            MEMBER_CONTEXT,
+            &member_aad(&self.chain_id, &self.group),
+            &sealed,
+        )
+        .map(Zeroizing::new)
+        .map_err(|_| {
+            Error::Invalid(
+                "this member key file was sealed to another profile; ask the authority to enroll \
                      you with the profile `medshare keys show` prints"
-                        .into(),
-                )
-            })
+                    .into(),
+            )
+        })
     }
 }
 
@@ -170,7 +188,9 @@ mod tests {
 
     fn grant() -> Grant {
         let erasure = Erasure::default();
-        let shards = (0..erasure.total()).map(|i| ContentId::of(&[i as u8])).collect();
+        let shards = (0..erasure.total())
+            .map(|i| ContentId::of(&[i as u8]))
+            .collect();
         Grant {
             salt_auth: Salt::random(&mut rand::thread_rng()),
             alpha: Field(Fr::from(7u64)),
@@ -193,7 +213,17 @@ mod tests {
         assert!(opened.salt_auth == grant.salt_auth);
         // Another key, chain, α, owner or user: it does not open.
         let other = Field(Fr::from(10u64));
-        assert!(Grant::open(&sealed, "chain", grant.alpha, grant.pk_a, &pk_h, &SecretKey::generate()).is_err());
+        assert!(
+            Grant::open(
+                &sealed,
+                "chain",
+                grant.alpha,
+                grant.pk_a,
+                &pk_h,
+                &SecretKey::generate()
+            )
+            .is_err()
+        );
         assert!(Grant::open(&sealed, "other", grant.alpha, grant.pk_a, &pk_h, &user).is_err());
         assert!(Grant::open(&sealed, "chain", other, grant.pk_a, &pk_h, &user).is_err());
         assert!(Grant::open(&sealed, "chain", grant.alpha, other, &pk_h, &user).is_err());
@@ -207,7 +237,9 @@ mod tests {
     fn member_keys_open_only_for_their_member() {
         let member = SecretKey::generate();
         let group = GroupId::new("g").unwrap();
-        let sealed = SealedMemberKey::seal("chain", &group, "alice", b"key bytes", &member.public_key()).unwrap();
+        let sealed =
+            SealedMemberKey::seal("chain", &group, "alice", b"key bytes", &member.public_key())
+                .unwrap();
         assert_eq!(&sealed.open(&member).unwrap()[..], b"key bytes");
         assert!(sealed.open(&SecretKey::generate()).is_err());
         let mut moved = sealed;

@@ -30,8 +30,12 @@ fn decode_hex(text: &str, what: &str) -> Result<Vec<u8>> {
 
 /// Reads a group authority's ed25519 key file (32 bytes, hex), as `medshare devnet` writes it.
 pub fn read_authority_key(path: &Path) -> Result<ed25519::PrivateKey> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::Invalid(format!("cannot read the authority key {}: {e}", path.display())))?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Error::Invalid(format!(
+            "cannot read the authority key {}: {e}",
+            path.display()
+        ))
+    })?;
     let bytes = hex::decode(text.trim())
         .map_err(|_| Error::Invalid(format!("{} is not hex", path.display())))?;
     ed25519::PrivateKey::decode(bytes.as_slice())
@@ -39,7 +43,10 @@ pub fn read_authority_key(path: &Path) -> Result<ed25519::PrivateKey> {
 }
 
 /// The group's current key on chain.
-pub async fn current_group_key(session: &Session, group: &GroupId) -> Result<(GroupPublicKey, u64)> {
+pub async fn current_group_key(
+    session: &Session,
+    group: &GroupId,
+) -> Result<(GroupPublicKey, u64)> {
     let view = session
         .node
         .group(group)
@@ -52,14 +59,20 @@ pub async fn current_group_key(session: &Session, group: &GroupId) -> Result<(Gr
 
 /// The group key of `epoch`, rebuilt from public data: the key the group was created with (in
 /// genesis or in its `CreateGroup` transaction) and the revocations up to `epoch`.
-pub async fn group_key_at(session: &Session, group: &GroupId, epoch: u64) -> Result<GroupPublicKey> {
+pub async fn group_key_at(
+    session: &Session,
+    group: &GroupId,
+    epoch: u64,
+) -> Result<GroupPublicKey> {
     let view = session
         .node
         .group(group)
         .await?
         .ok_or_else(|| Error::UnknownGroup(group.clone()))?;
     if epoch > view.epoch {
-        return Err(Error::Inconsistent(format!("group {group} has no epoch {epoch} yet")));
+        return Err(Error::Inconsistent(format!(
+            "group {group} has no epoch {epoch} yet"
+        )));
     }
     let initial = if view.created_height == 0 {
         let listed = session
@@ -72,8 +85,14 @@ pub async fn group_key_at(session: &Session, group: &GroupId, epoch: u64) -> Res
     } else {
         let block = session.node.block(view.created_height).await?;
         let mut found = None;
-        for entry in block.transactions.iter().filter(|t| t.kind == Kind::CreateGroup) {
-            if let Transaction::CreateGroup(create) = session.node.final_transaction(&entry.id).await? {
+        for entry in block
+            .transactions
+            .iter()
+            .filter(|t| t.kind == Kind::CreateGroup)
+        {
+            if let Transaction::CreateGroup(create) =
+                session.node.final_transaction(&entry.id).await?
+            {
                 if &create.group == group {
                     found = Some(create.public_key);
                     break;
@@ -81,7 +100,10 @@ pub async fn group_key_at(session: &Session, group: &GroupId, epoch: u64) -> Res
             }
         }
         found.ok_or_else(|| {
-            Error::Inconsistent(format!("block {} does not create group {group}", view.created_height))
+            Error::Inconsistent(format!(
+                "block {} does not create group {group}",
+                view.created_height
+            ))
         })?
     };
     let mut key = GroupPublicKey::from_bytes(&initial)
@@ -98,7 +120,11 @@ pub async fn group_key_at(session: &Session, group: &GroupId, epoch: u64) -> Res
 }
 
 /// Brings `member` to the group's current epoch from the public revocations (BBS04 §7).
-async fn catch_up(session: &Session, group: &GroupId, member: MemberKey) -> Result<(MemberKey, GroupPublicKey)> {
+async fn catch_up(
+    session: &Session,
+    group: &GroupId,
+    member: MemberKey,
+) -> Result<(MemberKey, GroupPublicKey)> {
     let (key, epoch) = current_group_key(session, group).await?;
     let mut member = member;
     while member.epoch() < epoch {
@@ -117,7 +143,11 @@ async fn catch_up(session: &Session, group: &GroupId, member: MemberKey) -> Resu
 }
 
 /// The keystore's member key of `group`, updated to the current epoch (and saved if it moved).
-pub async fn member_key(session: &Session, keystore: &mut Keystore, group: &GroupId) -> Result<(MemberKey, GroupPublicKey)> {
+pub async fn member_key(
+    session: &Session,
+    keystore: &mut Keystore,
+    group: &GroupId,
+) -> Result<(MemberKey, GroupPublicKey)> {
     let membership = keystore
         .membership(group.as_str())
         .cloned()
@@ -142,9 +172,16 @@ fn definite(error: &Error) -> bool {
 
 /// Creates group `group` with the authority's ed25519 key `signer` (listed in genesis): a fresh
 /// BBS04 group whose issuing and opening keys stay in the keystore.
-pub async fn create(session: &Session, keystore: &mut Keystore, group: &GroupId, signer: &ed25519::PrivateKey) -> Result<Included> {
+pub async fn create(
+    session: &Session,
+    keystore: &mut Keystore,
+    group: &GroupId,
+    signer: &ed25519::PrivateKey,
+) -> Result<Included> {
     if session.node.group(group).await?.is_some() {
-        return Err(Error::Invalid(format!("group {group} already exists on this chain; choose another name")));
+        return Err(Error::Invalid(format!(
+            "group {group} already exists on this chain; choose another name"
+        )));
     }
     let (key, issuing, opening) = generate_group(&mut OsRng);
     let registry = MemberRegistry::new(&key);
@@ -179,12 +216,17 @@ struct AuthorityKeys {
     key: GroupPublicKey,
 }
 
-async fn authority_keys(session: &Session, keystore: &Keystore, group: &GroupId) -> Result<AuthorityKeys> {
+async fn authority_keys(
+    session: &Session,
+    keystore: &Keystore,
+    group: &GroupId,
+) -> Result<AuthorityKeys> {
     let entry = keystore
         .authority(group.as_str())
         .cloned()
         .ok_or_else(|| Error::NotAuthority(group.clone()))?;
-    let registry = MemberRegistry::from_bytes(&entry.registry).map_err(|e| corrupt("member registry", e))?;
+    let registry =
+        MemberRegistry::from_bytes(&entry.registry).map_err(|e| corrupt("member registry", e))?;
     let issuing = IssuingKey::from_bytes(&entry.issuing).map_err(|e| corrupt("issuing key", e))?;
     let latest = entry
         .group_keys
@@ -217,7 +259,14 @@ pub struct Enrolled {
 
 /// Enrolls `name` in `group` (operation 1) and writes its member key, sealed to the member's
 /// profile, to `out`.
-pub async fn enroll(session: &Session, keystore: &mut Keystore, group: &GroupId, name: &str, to: &Profile, out: &Path) -> Result<Enrolled> {
+pub async fn enroll(
+    session: &Session,
+    keystore: &mut Keystore,
+    group: &GroupId,
+    name: &str,
+    to: &Profile,
+    out: &Path,
+) -> Result<Enrolled> {
     if out.exists() {
         return Err(Error::OutputExists(out.to_owned()));
     }
@@ -230,7 +279,13 @@ pub async fn enroll(session: &Session, keystore: &mut Keystore, group: &GroupId,
     let member = registry
         .enroll(&issuing, &key, name, &mut OsRng)
         .map_err(|e| Error::Invalid(format!("cannot enroll {name}: {e}")))?;
-    let sealed = SealedMemberKey::seal(session.chain_id(), group, name, &member.to_bytes(), &to.encryption)?;
+    let sealed = SealedMemberKey::seal(
+        session.chain_id(),
+        group,
+        name,
+        &member.to_bytes(),
+        &to.encryption,
+    )?;
     // The registry is saved before the key leaves, so every issued key can be opened.
     entry.registry = registry.to_bytes().to_vec();
     keystore.set_authority(entry);
@@ -259,7 +314,8 @@ pub async fn join(session: &Session, keystore: &mut Keystore, file: &Path) -> Re
         )));
     }
     let bytes = sealed.open(&keystore.hpke_secret())?;
-    let member = MemberKey::from_bytes(&bytes).map_err(|e| Error::Invalid(format!("member key: {e}")))?;
+    let member =
+        MemberKey::from_bytes(&bytes).map_err(|e| Error::Invalid(format!("member key: {e}")))?;
     let (member, _) = catch_up(session, &sealed.group, member).await?;
     keystore.set_membership(Membership {
         group: sealed.group.to_string(),
@@ -288,7 +344,12 @@ pub struct Revoked {
 
 /// Revokes member `name` of `group`: the group advances one epoch; everyone else updates from
 /// the public revocation, the revoked member cannot.
-pub async fn revoke(session: &Session, keystore: &mut Keystore, group: &GroupId, name: &str) -> Result<Revoked> {
+pub async fn revoke(
+    session: &Session,
+    keystore: &mut Keystore,
+    group: &GroupId,
+    name: &str,
+) -> Result<Revoked> {
     let AuthorityKeys {
         entry,
         mut registry,
@@ -297,11 +358,14 @@ pub async fn revoke(session: &Session, keystore: &mut Keystore, group: &GroupId,
     } = authority_keys(session, keystore, group).await?;
     let index = (0..registry.len() as u64)
         .find(|&i| registry.identity(i) == Some(name) && registry.is_revoked(i) == Some(false))
-        .ok_or_else(|| Error::Invalid(format!("group {group} has no current member named {name}")))?;
+        .ok_or_else(|| {
+            Error::Invalid(format!("group {group} has no current member named {name}"))
+        })?;
     let (revocation, next) = registry
         .revoke(&issuing, &key, index)
         .map_err(|e| Error::Invalid(format!("cannot revoke {name}: {e}")))?;
-    let signer = ed25519::PrivateKey::decode(entry.signer.as_slice()).map_err(|e| corrupt("authority key", e))?;
+    let signer = ed25519::PrivateKey::decode(entry.signer.as_slice())
+        .map_err(|e| corrupt("authority key", e))?;
     let tx = build::advance_group_epoch(session.chain_id(), group.clone(), &revocation, &signer);
     session.node.check(&tx).await?;
     let mut updated = entry.clone();
@@ -328,7 +392,10 @@ pub async fn revoke(session: &Session, keystore: &mut Keystore, group: &GroupId,
 }
 
 /// The group signature of a registration or authorization, with the message it signs.
-pub fn group_signature(session: &Session, tx: &Transaction) -> Result<(GroupId, Signature, Vec<u8>)> {
+pub fn group_signature(
+    session: &Session,
+    tx: &Transaction,
+) -> Result<(GroupId, Signature, Vec<u8>)> {
     let (group, bytes) = match tx {
         Transaction::Register(body) => (&body.group, &body.group_signature),
         Transaction::Authorize(body) => (&body.group, &body.group_signature),
@@ -339,8 +406,13 @@ pub fn group_signature(session: &Session, tx: &Transaction) -> Result<(GroupId, 
             )));
         }
     };
-    let signature = Signature::from_bytes(bytes).map_err(|e| Error::Inconsistent(format!("group signature: {e}")))?;
-    Ok((group.clone(), signature, tx.signed_message(session.chain_id())))
+    let signature = Signature::from_bytes(bytes)
+        .map_err(|e| Error::Inconsistent(format!("group signature: {e}")))?;
+    Ok((
+        group.clone(),
+        signature,
+        tx.signed_message(session.chain_id()),
+    ))
 }
 
 /// Which group signed transaction `id` (seed 000's `t'`): verified from public data alone.
@@ -348,8 +420,11 @@ pub async fn trace_transaction(session: &Session, id: &str) -> Result<GroupId> {
     let tx = session.node.final_transaction(id).await?;
     let (group, signature, message) = group_signature(session, &tx)?;
     let key = group_key_at(session, &group, signature.epoch()).await?;
-    trace_group(&[(group.clone(), &key)], &message, &signature)
-        .ok_or_else(|| Error::Inconsistent(format!("the group signature of {id} does not verify under group {group}")))
+    trace_group(&[(group.clone(), &key)], &message, &signature).ok_or_else(|| {
+        Error::Inconsistent(format!(
+            "the group signature of {id} does not verify under group {group}"
+        ))
+    })
 }
 
 /// Who signed transaction `id` (seed 000's `t`): the authority opens the group signature.
@@ -367,7 +442,8 @@ pub async fn open(session: &Session, keystore: &Keystore, id: &str) -> Result<Op
     let entry = keystore
         .authority(group.as_str())
         .ok_or_else(|| Error::NotAuthority(group.clone()))?;
-    let registry = MemberRegistry::from_bytes(&entry.registry).map_err(|e| corrupt("member registry", e))?;
+    let registry =
+        MemberRegistry::from_bytes(&entry.registry).map_err(|e| corrupt("member registry", e))?;
     let opening = OpeningKey::from_bytes(&entry.opening).map_err(|e| corrupt("opening key", e))?;
     let epoch = signature.epoch();
     let key = entry
@@ -375,7 +451,9 @@ pub async fn open(session: &Session, keystore: &Keystore, id: &str) -> Result<Op
         .iter()
         .filter_map(|bytes| GroupPublicKey::from_bytes(bytes).ok())
         .find(|key| key.epoch() == epoch)
-        .ok_or_else(|| Error::Inconsistent(format!("this keystore has no group key of epoch {epoch}")))?;
+        .ok_or_else(|| {
+            Error::Inconsistent(format!("this keystore has no group key of epoch {epoch}"))
+        })?;
     let index = opening
         .open(&key, &registry, &message, &signature)
         .map_err(|e| Error::Inconsistent(format!("cannot open the signature: {e}")))?;

@@ -13,8 +13,7 @@
 use crate::{Error, Profile, Result};
 use argon2::{Algorithm, Argon2, Params, Version};
 use medshare_crypto::{
-    envelope,
-    poseidon,
+    envelope, poseidon,
     stream::{Decryptor, Encryptor, NONCE_PREFIX_SIZE, SEGMENT_SIZE, StreamKey},
 };
 use medshare_ledger::Field;
@@ -115,7 +114,9 @@ pub struct Keystore {
 
 impl std::fmt::Debug for Keystore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Keystore").field("path", &self.path).finish_non_exhaustive()
+        f.debug_struct("Keystore")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
     }
 }
 
@@ -190,7 +191,10 @@ impl Keystore {
         let file: File = serde_json::from_str(&text)
             .map_err(|e| keystore_error(path, format!("not a keystore: {e}")))?;
         if file.format != FORMAT {
-            return Err(keystore_error(path, format!("unknown format {:?}", file.format)));
+            return Err(keystore_error(
+                path,
+                format!("unknown format {:?}", file.format),
+            ));
         }
         Ok(file)
     }
@@ -208,8 +212,10 @@ impl Keystore {
             .ok()
             .and_then(|b| b.try_into().ok())
             .ok_or_else(|| keystore_error(path, "bad nonce"))?;
-        let mut plaintext =
-            Zeroizing::new(hex::decode(&file.ciphertext).map_err(|_| keystore_error(path, "ciphertext is not hex"))?);
+        let mut plaintext = Zeroizing::new(
+            hex::decode(&file.ciphertext)
+                .map_err(|_| keystore_error(path, "ciphertext is not hex"))?,
+        );
         Decryptor::new(&key, &prefix)
             .open_segment(&mut plaintext, true)
             .map_err(|_| Error::WrongPassphrase(path.to_owned()))?;
@@ -232,7 +238,8 @@ impl Keystore {
 
     /// Writes the keystore atomically, readable by its owner only.
     pub fn save(&self) -> Result<()> {
-        let plaintext = Zeroizing::new(postcard::to_allocvec(&self.secrets).expect("secrets serialize"));
+        let plaintext =
+            Zeroizing::new(postcard::to_allocvec(&self.secrets).expect("secrets serialize"));
         if plaintext.len() > SEGMENT_SIZE {
             return Err(keystore_error(&self.path, "the keystore grew over 1 MiB"));
         }
@@ -295,7 +302,9 @@ impl Keystore {
 
     /// Adds or replaces the member key of `membership.group`.
     pub fn set_membership(&mut self, membership: Membership) {
-        self.secrets.memberships.retain(|m| m.group != membership.group);
+        self.secrets
+            .memberships
+            .retain(|m| m.group != membership.group);
         self.secrets.memberships.push(membership);
     }
 
@@ -308,7 +317,9 @@ impl Keystore {
     }
 
     pub fn set_authority(&mut self, authority: Authority) {
-        self.secrets.authorities.retain(|a| a.group != authority.group);
+        self.secrets
+            .authorities
+            .retain(|a| a.group != authority.group);
         self.secrets.authorities.push(authority);
     }
 
@@ -317,7 +328,10 @@ impl Keystore {
     }
 
     pub fn mda(&self, alpha: &Field) -> Option<&OwnedMda> {
-        self.secrets.mdas.iter().find(|m| m.alpha == alpha.to_bytes())
+        self.secrets
+            .mdas
+            .iter()
+            .find(|m| m.alpha == alpha.to_bytes())
     }
 
     pub fn mdas(&self) -> &[OwnedMda] {
@@ -337,13 +351,17 @@ impl Keystore {
 /// Writes `bytes` to `path` atomically (temporary file in the same folder, fsync, rename, fsync
 /// of the folder), with mode 0600.
 pub fn write_private_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
     let mut file = tempfile::NamedTempFile::new_in(dir)?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        file.as_file().set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        file.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o600))?;
     }
     file.write_all(bytes)?;
     file.as_file().sync_all()?;
@@ -360,7 +378,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = Keystore::path_in(dir.path());
         let mut created = Keystore::create(&path, "correct horse").unwrap();
-        assert!(matches!(Keystore::create(&path, "x"), Err(Error::KeystoreExists(_))));
+        assert!(matches!(
+            Keystore::create(&path, "x"),
+            Err(Error::KeystoreExists(_))
+        ));
         created.set_membership(Membership {
             group: "st-marys".into(),
             name: "patient-1".into(),

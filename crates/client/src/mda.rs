@@ -69,7 +69,12 @@ pub struct Registered {
 
 /// Registers the file at `file` in `group` (Algorithms 1-2): encrypts and encodes it, proves,
 /// checks with the node, uploads the shards, submits and waits for finality.
-pub async fn register(session: &Session, keystore: &mut Keystore, file: &Path, group: &GroupId) -> Result<Registered> {
+pub async fn register(
+    session: &Session,
+    keystore: &mut Keystore,
+    file: &Path,
+    group: &GroupId,
+) -> Result<Registered> {
     let len = std::fs::metadata(file)
         .map_err(|e| Error::Invalid(format!("cannot read {}: {e}", file.display())))?
         .len();
@@ -93,7 +98,9 @@ pub async fn register(session: &Session, keystore: &mut Keystore, file: &Path, g
     }
     // The manifest must fit the authorization envelope later (sealed grant ≈ manifest + 120 B).
     if manifest.to_bytes().len() + 200 > MAX_ENVELOPE {
-        return Err(Error::Invalid("too many shards for the authorization envelope".into()));
+        return Err(Error::Invalid(
+            "too many shards for the authorization envelope".into(),
+        ));
     }
     let salt = Salt::random(&mut OsRng);
     let proving_key = session.proving_key(CircuitId::Registration).await?;
@@ -125,9 +132,10 @@ pub async fn register(session: &Session, keystore: &mut Keystore, file: &Path, g
     };
     session.node.check(&tx).await?;
     let upload = storage.push(staged).await?;
-    let name = file
-        .file_name()
-        .map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let name = file.file_name().map_or_else(
+        || file.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     keystore.set_mda(OwnedMda {
         alpha: alpha.to_bytes(),
         name,
@@ -184,22 +192,36 @@ pub struct Authorized {
 
 /// Authorizes the holder of `to` to extract MDA `alpha` (Algorithms 3-4); the envelope carries
 /// σ', the data key and the manifest, sealed to them.
-pub async fn authorize(session: &Session, keystore: &mut Keystore, alpha: &Field, to: &Profile) -> Result<Authorized> {
+pub async fn authorize(
+    session: &Session,
+    keystore: &mut Keystore,
+    alpha: &Field,
+    to: &Profile,
+) -> Result<Authorized> {
     let record = session
         .node
         .mda(alpha)
         .await?
         .ok_or(Error::UnknownAlpha(*alpha))?;
-    let owned = keystore.mda(alpha).cloned().ok_or(Error::NotOwner(*alpha))?;
+    let owned = keystore
+        .mda(alpha)
+        .cloned()
+        .ok_or(Error::NotOwner(*alpha))?;
     if record.pk_a != keystore.pseudonym() {
         return Err(Error::NotOwner(*alpha));
     }
     let (member, group_key) = member_key(session, keystore, &record.group).await?;
-    let (leaf, path) = session.node.path(TreeId::Registration, record.position).await?;
+    let (leaf, path) = session
+        .node
+        .path(TreeId::Registration, record.position)
+        .await?;
     if leaf != record.re {
-        return Err(Error::Inconsistent("the registration leaf differs from the record".into()));
+        return Err(Error::Inconsistent(
+            "the registration leaf differs from the record".into(),
+        ));
     }
-    let manifest = Manifest::from_bytes(&owned.manifest).map_err(|e| Error::Invalid(format!("stored manifest: {e}")))?;
+    let manifest = Manifest::from_bytes(&owned.manifest)
+        .map_err(|e| Error::Invalid(format!("stored manifest: {e}")))?;
     let salt_auth = Salt::random(&mut OsRng);
     let grant = Grant {
         salt_auth: salt_auth.clone(),
@@ -209,7 +231,8 @@ pub async fn authorize(session: &Session, keystore: &mut Keystore, alpha: &Field
         manifest,
     };
     let envelope = grant.seal(session.chain_id(), &to.pseudonym, &to.encryption)?;
-    let salt = Salt::from_bytes(&owned.salt).map_err(|_| Error::Invalid("stored σ does not decode".into()))?;
+    let salt = Salt::from_bytes(&owned.salt)
+        .map_err(|_| Error::Invalid("stored σ does not decode".into()))?;
     let proving_key = session.proving_key(CircuitId::Authorization).await?;
     let tx = {
         let (chain_id, group, sk, pk_h, alpha) = (
@@ -246,11 +269,10 @@ pub async fn authorize(session: &Session, keystore: &mut Keystore, alpha: &Field
     let re_auth = body.re_auth;
     session.node.check(&tx).await?;
     let included = session.node.submit_and_wait(&tx, FINALITY_TIMEOUT).await?;
-    let view = session
-        .node
-        .authorization(&re_auth)
-        .await?
-        .ok_or_else(|| Error::Inconsistent("the authorization is final but not found".into()))?;
+    let view =
+        session.node.authorization(&re_auth).await?.ok_or_else(|| {
+            Error::Inconsistent("the authorization is final but not found".into())
+        })?;
     Ok(Authorized {
         alpha: *alpha,
         pk_h: to.pseudonym,
@@ -292,7 +314,12 @@ async fn my_authorization(session: &Session, alpha: &Field, me: &Field) -> Resul
 /// authorization under a fresh ephemeral key, waits for finality, then fetches the shards the
 /// storage peers release to that key, rebuilds, decrypts and checks `SHA-256(S) = α` before
 /// writing `output` (atomically; nothing is written on any failure).
-pub async fn extract(session: &Session, keystore: &Keystore, alpha: &Field, output: &Path) -> Result<Extracted> {
+pub async fn extract(
+    session: &Session,
+    keystore: &Keystore,
+    alpha: &Field,
+    output: &Path,
+) -> Result<Extracted> {
     if output.exists() {
         return Err(Error::OutputExists(output.to_owned()));
     }
@@ -313,7 +340,14 @@ pub async fn extract(session: &Session, keystore: &Keystore, alpha: &Field, outp
         .ok_or(Error::NotAuthorized(*alpha))?;
     let sealed = hex::decode(&authorization.envelope)
         .map_err(|_| Error::Inconsistent("the envelope is not hex".into()))?;
-    let grant = Grant::open(&sealed, session.chain_id(), *alpha, authorization.pk_a, &me, &keystore.hpke_secret())?;
+    let grant = Grant::open(
+        &sealed,
+        session.chain_id(),
+        *alpha,
+        authorization.pk_a,
+        &me,
+        &keystore.hpke_secret(),
+    )?;
     if hex::encode(manifest_ref(&grant.manifest.cid())) != record.manifest
         || Field(alpha_from_digest(&grant.manifest.alpha().0)) != *alpha
     {
@@ -449,7 +483,11 @@ pub struct Traced {
 
 /// Ownership tracing (operation 5) of every registration and authorization of `alpha`: the group
 /// for anyone; the member too when `keystore` is the group's authority.
-pub async fn trace(session: &Session, keystore: Option<&Keystore>, alpha: &Field) -> Result<Vec<Traced>> {
+pub async fn trace(
+    session: &Session,
+    keystore: Option<&Keystore>,
+    alpha: &Field,
+) -> Result<Vec<Traced>> {
     let mut traced = Vec::new();
     for event in audit(session, alpha).await? {
         if !matches!(event.kind, Kind::Register | Kind::Authorize) {

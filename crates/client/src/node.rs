@@ -75,7 +75,9 @@ impl NodeClient {
     }
 
     async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
-        let response = self.send(self.http.get(format!("{}{path}", self.base))).await?;
+        let response = self
+            .send(self.http.get(format!("{}{path}", self.base)))
+            .await?;
         response.json().await.map_err(|e| self.unreachable(e))
     }
 
@@ -154,7 +156,9 @@ impl NodeClient {
                 let tx = Transaction::from_bytes(&bytes)
                     .map_err(|e| Error::Inconsistent(format!("transaction {id}: {e}")))?;
                 if hex::encode(tx.id()) != id {
-                    return Err(Error::Inconsistent(format!("the node sent another transaction than {id}")));
+                    return Err(Error::Inconsistent(format!(
+                        "the node sent another transaction than {id}"
+                    )));
                 }
                 Ok(tx)
             }
@@ -176,7 +180,9 @@ impl NodeClient {
         let started = Instant::now();
         loop {
             match self.transaction(id).await? {
-                Some(TxStatus::Final { height, index, .. }) => return Ok(Included { height, index }),
+                Some(TxStatus::Final { height, index, .. }) => {
+                    return Ok(Included { height, index });
+                }
                 Some(TxStatus::Rejected { reason }) => {
                     return Err(Error::Rejected {
                         id: id.to_string(),
@@ -237,7 +243,8 @@ impl NodeClient {
             let page: AuditView = self
                 .get(&format!("{path}?from={}&limit={PAGE}", events.len()))
                 .await?;
-            let done = page.events.is_empty() || events.len() + page.events.len() >= page.total as usize;
+            let done =
+                page.events.is_empty() || events.len() + page.events.len() >= page.total as usize;
             events.extend(page.events);
             if done {
                 return Ok(events);
@@ -270,7 +277,9 @@ impl NodeClient {
         let path = MerklePath::new(position, levels)
             .map_err(|e| Error::Inconsistent(format!("path: {e}")))?;
         if !path.verifies(view.leaf.0, view.root.0) {
-            return Err(Error::Inconsistent("the path does not lead to the root".into()));
+            return Err(Error::Inconsistent(
+                "the path does not lead to the root".into(),
+            ));
         }
         Ok((view.leaf, path))
     }

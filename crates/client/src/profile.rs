@@ -74,6 +74,9 @@ mod tests {
         typo[last] = if typo[last] == b'q' { b'p' } else { b'q' };
         assert!(String::from_utf8(typo).unwrap().parse::<Profile>().is_err());
         let key = SecretKey::generate().public_key().to_string();
-        assert!(key.parse::<Profile>().is_err(), "an encryption key alone is not a profile");
+        assert!(
+            key.parse::<Profile>().is_err(),
+            "an encryption key alone is not a profile"
+        );
     }
 }

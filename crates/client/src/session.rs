@@ -33,8 +33,9 @@ impl Session {
     pub async fn connect(node_url: &str, home: &Path) -> Result<Self> {
         let node = NodeClient::new(node_url)?;
         let genesis = node.genesis().await?;
-        let peers = storage_peers(&genesis)
-            .map_err(|e| Error::Inconsistent(format!("genesis names no usable storage peers: {e}")))?;
+        let peers = storage_peers(&genesis).map_err(|e| {
+            Error::Inconsistent(format!("genesis names no usable storage peers: {e}"))
+        })?;
         Ok(Self {
             node,
             genesis,
@@ -93,21 +94,29 @@ impl Session {
             return Ok(key.clone());
         }
         let expected = self.expected_digest(circuit).to_string();
-        let cached = self.home.join("keys").join(format!("{}-{expected}.pk", circuit.name()));
+        let cached = self
+            .home
+            .join("keys")
+            .join(format!("{}-{expected}.pk", circuit.name()));
         let source = match &self.keys_dir {
             Some(dir) => Some(dir.join(format!("{}.pk", circuit.name()))),
             None => cached.exists().then(|| cached.clone()),
         };
         let bytes = match &source {
             Some(path) => tokio::fs::read(path).await.map_err(|e| {
-                Error::Invalid(format!("cannot read the proving key {}: {e}", path.display()))
+                Error::Invalid(format!(
+                    "cannot read the proving key {}: {e}",
+                    path.display()
+                ))
             })?,
             None => self.node.proving_key(circuit.name()).await?,
         };
-        let key = tokio::task::spawn_blocking(move || ProvingKey::from_bytes(&bytes).map(|k| (k, bytes)))
-            .await
-            .map_err(|e| Error::Io(std::io::Error::other(e)))?;
-        let (key, bytes) = key.map_err(|e| Error::Inconsistent(format!("{circuit} proving key: {e}")))?;
+        let key =
+            tokio::task::spawn_blocking(move || ProvingKey::from_bytes(&bytes).map(|k| (k, bytes)))
+                .await
+                .map_err(|e| Error::Io(std::io::Error::other(e)))?;
+        let (key, bytes) =
+            key.map_err(|e| Error::Inconsistent(format!("{circuit} proving key: {e}")))?;
         if key.circuit() != circuit || hex::encode(key.verifying_key().digest()) != expected {
             return Err(Error::Inconsistent(format!(
                 "the {circuit} proving key does not match the verifying key genesis pins"
@@ -129,7 +138,9 @@ impl Session {
     /// extraction there; peers that do not answer are skipped (their shards are not needed).
     pub async fn wait_peers_at(&self, height: u64) -> Result<()> {
         let waits = self.peers.peers().iter().map(|peer| async move {
-            let Ok(node) = NodeClient::new(&peer.url) else { return };
+            let Ok(node) = NodeClient::new(&peer.url) else {
+                return;
+            };
             if let Err(error) = node.wait_height(height, Duration::from_secs(10)).await {
                 tracing::warn!(peer = %peer.id, %error, "storage peer is behind");
             }

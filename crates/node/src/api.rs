@@ -86,7 +86,11 @@ impl ApiError {
     }
     /// A transaction the state machine refuses.
     fn refused(error: &TxError) -> Self {
-        Self::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::of(error), refusal_message(error))
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::of(error),
+            refusal_message(error),
+        )
     }
 }
 
@@ -99,7 +103,9 @@ fn refusal_message(error: &TxError) -> String {
         TxError::StaleRoot(_) => "fetch a fresh path and prove again",
         TxError::DuplicateAlpha(_) => "this exact data is registered already; nothing to do",
         TxError::UnknownAlpha(_) => "check α, or register the MDA first",
-        TxError::NotOwner { .. } => "only the owner's pseudonym in the registered group can authorize",
+        TxError::NotOwner { .. } => {
+            "only the owner's pseudonym in the registered group can authorize"
+        }
         TxError::UnknownAuthorization { .. } => "ask the owner to authorize your profile first",
         TxError::ReusedEphemeralKey => "extract again with a fresh ephemeral key",
         TxError::Replayed(_) => "it is already on chain; nothing to do",
@@ -136,8 +142,22 @@ type ApiResult<T> = Result<Json<T>, ApiError>;
             `/v1/manifests/{cid}`, `/v1/health` and `/v1/inventory`."
     ),
     paths(
-        status, genesis, proving_key, submit, check, transaction, block, group, revocation, mda,
-        mda_audit, pseudonym_audit, authorization, extraction, tree_info, tree_path
+        status,
+        genesis,
+        proving_key,
+        submit,
+        check,
+        transaction,
+        block,
+        group,
+        revocation,
+        mda,
+        mda_audit,
+        pseudonym_audit,
+        authorization,
+        extraction,
+        tree_info,
+        tree_path
     ),
     components(schemas(ErrorBody, ErrorDetail, ErrorCode, AuditEventView))
 )]
@@ -192,7 +212,9 @@ fn parse_field(text: &str, what: &str) -> Result<Field, ApiError> {
     Field::from_hex(text).ok_or_else(|| {
         ApiError::bad_request(
             ErrorCode::InvalidField,
-            format!("{what} must be 64 hex digits of a canonical field element, as printed by medshare"),
+            format!(
+                "{what} must be 64 hex digits of a canonical field element, as printed by medshare"
+            ),
         )
     })
 }
@@ -201,12 +223,21 @@ fn parse_hash(text: &str, what: &str) -> Result<Hash, ApiError> {
     hex::decode(text)
         .ok()
         .and_then(|bytes| bytes.try_into().ok())
-        .ok_or_else(|| ApiError::bad_request(ErrorCode::InvalidHash, format!("{what} must be 64 hex digits")))
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                ErrorCode::InvalidHash,
+                format!("{what} must be 64 hex digits"),
+            )
+        })
 }
 
 fn parse_u64(text: &str, what: &str) -> Result<u64, ApiError> {
-    text.parse()
-        .map_err(|_| ApiError::bad_request(ErrorCode::InvalidParameter, format!("{what} must be a non-negative integer")))
+    text.parse().map_err(|_| {
+        ApiError::bad_request(
+            ErrorCode::InvalidParameter,
+            format!("{what} must be a non-negative integer"),
+        )
+    })
 }
 
 fn parse_group(text: &str) -> Result<GroupId, ApiError> {
@@ -253,7 +284,10 @@ async fn genesis(State(api): State<ApiState>) -> Json<Genesis> {
 #[utoipa::path(get, path = "/v1/keys/{circuit}", tag = "chain",
     params(("circuit" = String, Path, description = "registration, authorization or extraction")),
     responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>), (status = 404, body = ErrorBody)))]
-async fn proving_key(State(api): State<ApiState>, Path(circuit): Path<String>) -> Result<Response, ApiError> {
+async fn proving_key(
+    State(api): State<ApiState>,
+    Path(circuit): Path<String>,
+) -> Result<Response, ApiError> {
     let Some(circuit) = CircuitId::ALL.into_iter().find(|c| c.name() == circuit) else {
         return Err(ApiError::not_found(
             ErrorCode::UnknownKey,
@@ -272,7 +306,10 @@ async fn proving_key(State(api): State<ApiState>, Path(circuit): Path<String>) -
 
 /// The transaction in a request body: JSON `{"tx": "<hex>"}` or the raw encoding as
 /// `application/octet-stream`.
-fn decode_body(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<Transaction, ApiError> {
+fn decode_body(
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Transaction, ApiError> {
     let body = body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::new(
@@ -291,7 +328,10 @@ fn decode_body(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Resu
         body.to_vec()
     } else {
         let parsed: SubmitRequest = serde_json::from_slice(&body).map_err(|e| {
-            ApiError::bad_request(ErrorCode::InvalidJson, format!("expected {{\"tx\": \"<hex>\"}}: {e}"))
+            ApiError::bad_request(
+                ErrorCode::InvalidJson,
+                format!("expected {{\"tx\": \"<hex>\"}}: {e}"),
+            )
         })?;
         hex::decode(parsed.tx.trim())
             .map_err(|_| ApiError::bad_request(ErrorCode::MalformedTransaction, "tx must be hex"))?
@@ -326,7 +366,9 @@ async fn submit(
         Err(SubmitError::Rejected(reason)) => Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::Rejected,
-            format!("{reason}; check it first with POST /v1/transactions/check for the precise code"),
+            format!(
+                "{reason}; check it first with POST /v1/transactions/check for the precise code"
+            ),
         )),
         Err(SubmitError::Unavailable(reason)) => Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -352,9 +394,17 @@ async fn check(
         .check_on_workers(vec![tx.clone()])
         .await
         .pop()
-        .ok_or_else(|| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable, "no verification worker answered; retry"))?
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::Unavailable,
+                "no verification worker answered; retry",
+            )
+        })?
         .map_err(|e| ApiError::refused(&e))?;
-    api.chain.dry_run(&tx, &checked).map_err(|e| ApiError::refused(&e))?;
+    api.chain
+        .dry_run(&tx, &checked)
+        .map_err(|e| ApiError::refused(&e))?;
     Ok(Json(Submitted {
         id: hex::encode(id),
         status: "valid".into(),
@@ -407,9 +457,15 @@ async fn block(State(api): State<ApiState>, Path(height): Path<String>) -> ApiRe
     let block = if height == 0 {
         api.chain.genesis().clone()
     } else {
-        api.marshal.get_block(Height::new(height)).await.ok_or_else(|| {
-            ApiError::not_found(ErrorCode::UnknownBlock, format!("block {height} is not stored on this node; ask another validator"))
-        })?
+        api.marshal
+            .get_block(Height::new(height))
+            .await
+            .ok_or_else(|| {
+                ApiError::not_found(
+                    ErrorCode::UnknownBlock,
+                    format!("block {height} is not stored on this node; ask another validator"),
+                )
+            })?
     };
     let header = block.header();
     use commonware_consensus::Viewable;
@@ -435,7 +491,12 @@ async fn block(State(api): State<ApiState>, Path(height): Path<String>) -> ApiRe
     }))
 }
 
-fn read_or_404<T: serde::de::DeserializeOwned>(state: &dyn Kv, key: &[u8], code: ErrorCode, message: String) -> Result<T, ApiError> {
+fn read_or_404<T: serde::de::DeserializeOwned>(
+    state: &dyn Kv,
+    key: &[u8],
+    code: ErrorCode,
+    message: String,
+) -> Result<T, ApiError> {
     state::read(state, key).ok_or_else(|| ApiError::not_found(code, message))
 }
 
@@ -458,7 +519,10 @@ async fn group(State(api): State<ApiState>, Path(id): Path<String>) -> ApiResult
 #[utoipa::path(get, path = "/v1/groups/{id}/revocations/{epoch}", tag = "groups",
     params(("id" = String, Path, description = "group name"), ("epoch" = u64, Path, description = "the epoch the revocation led to")),
     responses((status = 200, body = RevocationView), (status = 404, body = ErrorBody)))]
-async fn revocation(State(api): State<ApiState>, Path((id, epoch)): Path<(String, String)>) -> ApiResult<RevocationView> {
+async fn revocation(
+    State(api): State<ApiState>,
+    Path((id, epoch)): Path<(String, String)>,
+) -> ApiResult<RevocationView> {
     let group = parse_group(&id)?;
     let epoch = parse_u64(&epoch, "epoch")?;
     let bytes = api
@@ -467,7 +531,10 @@ async fn revocation(State(api): State<ApiState>, Path((id, epoch)): Path<(String
         .snapshot()
         .get(&state::revocation_key(&group, epoch))
         .ok_or_else(|| {
-            ApiError::not_found(ErrorCode::UnknownRevocation, format!("group {group} has no revocation into epoch {epoch}"))
+            ApiError::not_found(
+                ErrorCode::UnknownRevocation,
+                format!("group {group} has no revocation into epoch {epoch}"),
+            )
         })?;
     Ok(Json(RevocationView {
         group,
@@ -503,10 +570,15 @@ fn default_limit() -> u32 {
     100
 }
 
-fn page(query: Result<Query<Page>, axum::extract::rejection::QueryRejection>) -> Result<Page, ApiError> {
-    query
-        .map(|Query(page)| page)
-        .map_err(|e| ApiError::bad_request(ErrorCode::InvalidParameter, format!("{}; use ?from=N&limit=N", e.body_text())))
+fn page(
+    query: Result<Query<Page>, axum::extract::rejection::QueryRejection>,
+) -> Result<Page, ApiError> {
+    query.map(|Query(page)| page).map_err(|e| {
+        ApiError::bad_request(
+            ErrorCode::InvalidParameter,
+            format!("{}; use ?from=N&limit=N", e.body_text()),
+        )
+    })
 }
 
 fn audit(api: &ApiState, log: AuditLog, page: Page) -> AuditView {
@@ -553,7 +625,10 @@ async fn pseudonym_audit(
 #[utoipa::path(get, path = "/v1/authorizations/{re_auth}", tag = "mdas",
     params(("re_auth" = String, Path, description = "authorization commitment, 64 hex digits")),
     responses((status = 200, body = AuthorizationView), (status = 404, body = ErrorBody)))]
-async fn authorization(State(api): State<ApiState>, Path(re_auth): Path<String>) -> ApiResult<AuthorizationView> {
+async fn authorization(
+    State(api): State<ApiState>,
+    Path(re_auth): Path<String>,
+) -> ApiResult<AuthorizationView> {
     let re_auth = parse_field(&re_auth, "re_auth")?;
     let record: state::AuthorizationRecord = read_or_404(
         &api.chain.db.snapshot(),
@@ -568,7 +643,10 @@ async fn authorization(State(api): State<ApiState>, Path(re_auth): Path<String>)
 #[utoipa::path(get, path = "/v1/extractions/{epk}", tag = "mdas",
     params(("epk" = String, Path, description = "ephemeral X25519 key, 64 hex digits")),
     responses((status = 200, body = ExtractionView), (status = 404, body = ErrorBody)))]
-async fn extraction(State(api): State<ApiState>, Path(epk): Path<String>) -> ApiResult<ExtractionView> {
+async fn extraction(
+    State(api): State<ApiState>,
+    Path(epk): Path<String>,
+) -> ApiResult<ExtractionView> {
     let epk = parse_hash(&epk, "ephemeral key")?;
     let record: state::ExtractionRecord = read_or_404(
         &api.chain.db.snapshot(),
@@ -583,7 +661,10 @@ fn parse_tree(name: &str) -> Result<TreeId, ApiError> {
     match name {
         "registration" => Ok(TreeId::Registration),
         "authorization" => Ok(TreeId::Authorization),
-        _ => Err(ApiError::bad_request(ErrorCode::InvalidTree, "tree must be registration or authorization")),
+        _ => Err(ApiError::bad_request(
+            ErrorCode::InvalidTree,
+            "tree must be registration or authorization",
+        )),
     }
 }
 
@@ -603,22 +684,35 @@ async fn tree_info(State(api): State<ApiState>, Path(name): Path<String>) -> Api
 #[utoipa::path(get, path = "/v1/trees/{tree}/paths/{position}", tag = "trees",
     params(("tree" = String, Path, description = "registration or authorization"), ("position" = u64, Path, description = "leaf position")),
     responses((status = 200, body = PathView), (status = 404, body = ErrorBody)))]
-async fn tree_path(State(api): State<ApiState>, Path((name, position)): Path<(String, String)>) -> ApiResult<PathView> {
+async fn tree_path(
+    State(api): State<ApiState>,
+    Path((name, position)): Path<(String, String)>,
+) -> ApiResult<PathView> {
     let tree_id = parse_tree(&name)?;
     let position = parse_u64(&position, "position")?;
     let snapshot = api.chain.db.snapshot();
     let meta = tree::meta(&snapshot, tree_id);
     let path = tree::path(&snapshot, tree_id, position).ok_or_else(|| {
-        ApiError::not_found(ErrorCode::UnknownLeaf, format!("the {name} tree has {} final leaves", meta.hashed))
+        ApiError::not_found(
+            ErrorCode::UnknownLeaf,
+            format!("the {name} tree has {} final leaves", meta.hashed),
+        )
     })?;
     let leaf = tree::leaf(&snapshot, tree_id, position).ok_or_else(|| {
-        ApiError::not_found(ErrorCode::UnknownLeaf, format!("the {name} tree has no leaf {position}"))
+        ApiError::not_found(
+            ErrorCode::UnknownLeaf,
+            format!("the {name} tree has no leaf {position}"),
+        )
     })?;
     Ok(Json(PathView {
         position,
         leaf,
         root: meta.root,
-        siblings: path.siblings().iter().map(|level| level.map(Field)).collect(),
+        siblings: path
+            .siblings()
+            .iter()
+            .map(|level| level.map(Field))
+            .collect(),
     }))
 }
 
@@ -700,10 +794,16 @@ mod tests {
             "/v1/trees/{tree}",
             "/v1/trees/{tree}/paths/{position}",
         ] {
-            assert!(paths.iter().any(|p| *p == route), "{route} is not documented");
+            assert!(
+                paths.iter().any(|p| *p == route),
+                "{route} is not documented"
+            );
         }
         let json = document.to_json().unwrap();
-        assert!(json.contains("bad_group_signature"), "error codes are documented");
+        assert!(
+            json.contains("bad_group_signature"),
+            "error codes are documented"
+        );
     }
 
     #[test]

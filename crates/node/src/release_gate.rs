@@ -77,7 +77,11 @@ mod tests {
                 height: 3,
                 tx: [1; 32],
             };
-            state::write(&mut overlay, state::extraction_key(&epk.to_bytes()), &extraction);
+            state::write(
+                &mut overlay,
+                state::extraction_key(&epk.to_bytes()),
+                &extraction,
+            );
             overlay.into_changes()
         };
         store.apply(&changes);

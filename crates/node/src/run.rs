@@ -51,17 +51,21 @@ fn setup(message: impl Into<String>) -> RunError {
 pub fn read_signer(path: &Path) -> Result<ed25519::PrivateKey, RunError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| setup(format!("cannot read key file {}: {e}", path.display())))?;
-    let bytes = hex::decode(text.trim()).map_err(|_| setup(format!("{} is not hex", path.display())))?;
+    let bytes =
+        hex::decode(text.trim()).map_err(|_| setup(format!("{} is not hex", path.display())))?;
     ed25519::PrivateKey::decode(bytes.as_slice())
         .map_err(|_| setup(format!("{} is not an ed25519 private key", path.display())))
 }
 
 /// Reads a storage peer key file: an HPKE secret key in its text form (`mssk1…`).
 pub fn read_storage_key(path: &Path) -> Result<SecretKey, RunError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| setup(format!("cannot read storage key file {}: {e}", path.display())))?;
-    SecretKey::from_text(text.trim())
-        .map_err(|e| setup(format!("{}: {e}", path.display())))
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        setup(format!(
+            "cannot read storage key file {}: {e}",
+            path.display()
+        ))
+    })?;
+    SecretKey::from_text(text.trim()).map_err(|e| setup(format!("{}: {e}", path.display())))
 }
 
 /// Opens this validator's storage peer, if genesis lists a storage key for it: its shards live
@@ -73,7 +77,10 @@ fn open_storage_peer(
     chain: &Arc<Chain>,
 ) -> Result<Option<StoragePeer>, RunError> {
     let Some(listed) = entry.storage_key else {
-        info!(validator = entry.name, "genesis lists no storage key for this validator: no storage peer");
+        info!(
+            validator = entry.name,
+            "genesis lists no storage key for this validator: no storage peer"
+        );
         return Ok(None);
     };
     let key = read_storage_key(&config.storage_key_file)?;
@@ -85,7 +92,8 @@ fn open_storage_peer(
             entry.name
         )));
     }
-    let peers = medshare_api::storage_peers(genesis).map_err(|e| setup(format!("genesis storage peers: {e}")))?;
+    let peers = medshare_api::storage_peers(genesis)
+        .map_err(|e| setup(format!("genesis storage peers: {e}")))?;
     let id = entry
         .name
         .parse()
@@ -111,7 +119,10 @@ pub fn load_verifying_keys(genesis: &Genesis, dir: &Path) -> Result<VerifyingKey
         let key = VerifyingKey::read(&path)
             .map_err(|e| setup(format!("verifying key {}: {e}", path.display())))?;
         if key.circuit() != circuit {
-            return Err(setup(format!("{} holds the key of another circuit", path.display())));
+            return Err(setup(format!(
+                "{} holds the key of another circuit",
+                path.display()
+            )));
         }
         if hex::encode(key.digest()) != expected {
             return Err(setup(format!(
@@ -131,28 +142,47 @@ pub fn load_verifying_keys(genesis: &Genesis, dir: &Path) -> Result<VerifyingKey
 
 /// Starts the validator described by `config` and runs until the process is stopped.
 pub fn run(config: NodeConfig) -> Result<(), RunError> {
-    let genesis_text = std::fs::read_to_string(&config.genesis)
-        .map_err(|e| setup(format!("cannot read genesis {}: {e}", config.genesis.display())))?;
+    let genesis_text = std::fs::read_to_string(&config.genesis).map_err(|e| {
+        setup(format!(
+            "cannot read genesis {}: {e}",
+            config.genesis.display()
+        ))
+    })?;
     let genesis = Genesis::from_json(&genesis_text).map_err(|e| setup(e.to_string()))?;
     let signer = read_signer(&config.key_file)?;
     let me = signer.public_key();
     let me_hex = hex::encode(me.as_ref());
-    let Some(entry) = genesis.validators.iter().find(|v| v.public_key == me_hex).cloned() else {
-        return Err(setup(format!("this validator's key {me_hex} is not listed in genesis")));
+    let Some(entry) = genesis
+        .validators
+        .iter()
+        .find(|v| v.public_key == me_hex)
+        .cloned()
+    else {
+        return Err(setup(format!(
+            "this validator's key {me_hex} is not listed in genesis"
+        )));
     };
     let keys = load_verifying_keys(&genesis, &config.keys_dir)?;
     let machine = Arc::new(Machine::new(&genesis, keys));
     std::fs::create_dir_all(&config.data_dir)
         .map_err(|e| setup(format!("cannot create {}: {e}", config.data_dir.display())))?;
-    let db = StateDb::open(&config.data_dir.join("state.redb")).map_err(|e| setup(e.to_string()))?;
+    let db =
+        StateDb::open(&config.data_dir.join("state.redb")).map_err(|e| setup(e.to_string()))?;
     let params = ChainParams {
         max_block_txs: config.max_block_txs,
         block_timeout: Duration::from_millis(config.block_timeout_ms),
     };
     let workers = Workers::new(config.worker_count());
     let chain = Arc::new(
-        Chain::open(&genesis, machine, db, params, workers, config.mempool_capacity)
-            .map_err(|e| setup(e.to_string()))?,
+        Chain::open(
+            &genesis,
+            machine,
+            db,
+            params,
+            workers,
+            config.mempool_capacity,
+        )
+        .map_err(|e| setup(e.to_string()))?,
     );
     let peers: Vec<(ed25519::PublicKey, SocketAddr)> = genesis
         .validators
@@ -193,7 +223,11 @@ pub fn run(config: NodeConfig) -> Result<(), RunError> {
         let resolver = network.register(channel::RESOLVER, fast, 1024);
         let broadcast = network.register(channel::BROADCAST, fast, 1024);
         let marshal_channel = network.register(channel::MARSHAL, fast, 1024);
-        let transactions = network.register(channel::TRANSACTIONS, Quota::per_second(NZU32!(100_000)), 16_384);
+        let transactions = network.register(
+            channel::TRANSACTIONS,
+            Quota::per_second(NZU32!(100_000)),
+            16_384,
+        );
         let network_handle = network.start();
 
         let engine = Engine::new(
@@ -224,7 +258,8 @@ pub fn run(config: NodeConfig) -> Result<(), RunError> {
             priority_requests: false,
             priority_responses: false,
         };
-        let marshal_resolver = marshal::resolver::p2p::init(&context, resolver_cfg, marshal_channel);
+        let marshal_resolver =
+            marshal::resolver::p2p::init(&context, resolver_cfg, marshal_channel);
 
         let api_state = ApiState {
             chain: chain.clone(),
@@ -252,8 +287,17 @@ pub fn run(config: NodeConfig) -> Result<(), RunError> {
             }
         });
         info!(validator = entry.name, key = me_hex, "validator started");
-        let engine_handle = engine.start(votes, certificates, resolver, broadcast, marshal_resolver, transactions);
-        if let Err(e) = futures::future::try_join_all(vec![network_handle, engine_handle, api_handle]).await {
+        let engine_handle = engine.start(
+            votes,
+            certificates,
+            resolver,
+            broadcast,
+            marshal_resolver,
+            transactions,
+        );
+        if let Err(e) =
+            futures::future::try_join_all(vec![network_handle, engine_handle, api_handle]).await
+        {
             error!(?e, "validator stopped");
         }
     });

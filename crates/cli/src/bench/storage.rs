@@ -221,7 +221,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     } else {
         tokio::runtime::Runtime::new()?.block_on(flows(args.port, args.extract_runs.max(1)))?
     };
-    let extract = |mib: u64| devnet.iter().find(|f| f.size_mib == mib).map(|f| f.extract_ms);
+    let extract = |mib: u64| {
+        devnet
+            .iter()
+            .find(|f| f.size_mib == mib)
+            .map(|f| f.extract_ms)
+    };
     let report = Report {
         size_mib: args.size_mib,
         k: erasure.k(),
@@ -299,10 +304,20 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             "MiB", "register", "authorize", "extract", "extract: chain", "extract: storage", "bar"
         );
         for f in &devnet {
-            let bar = if f.size_mib == 10 { format!("<= {EXTRACT_BAR_MS}") } else { String::new() };
+            let bar = if f.size_mib == 10 {
+                format!("<= {EXTRACT_BAR_MS}")
+            } else {
+                String::new()
+            };
             println!(
                 "{:>8} {:>10} {:>10} {:>10} {:>16} {:>16} {:>8}",
-                f.size_mib, f.register_ms, f.authorize_ms, f.extract_ms, f.extract_chain_ms, f.extract_storage_ms, bar
+                f.size_mib,
+                f.register_ms,
+                f.authorize_ms,
+                f.extract_ms,
+                f.extract_chain_ms,
+                f.extract_storage_ms,
+                bar
             );
         }
     }
@@ -316,12 +331,19 @@ async fn flows(port: u16, runs: usize) -> anyhow::Result<Vec<Flow>> {
     use medshare_zk::CircuitId;
 
     let dir = tempfile::tempdir()?;
-    eprintln!("starting a 4-validator devnet in {}...", dir.path().display());
+    eprintln!(
+        "starting a 4-validator devnet in {}...",
+        dir.path().display()
+    );
     let devnet = crate::local::LocalDevnet::start(&dir.path().join("devnet"), 4, port).await?;
     let urls = devnet.urls();
     let home = |who: &str| dir.path().join(who);
-    let owner_session = Session::connect(&urls[0], &home("owner")).await?.with_keys_dir(Some(devnet.keys_dir()));
-    let user_session = Session::connect(&urls[1], &home("user")).await?.with_keys_dir(Some(devnet.keys_dir()));
+    let owner_session = Session::connect(&urls[0], &home("owner"))
+        .await?
+        .with_keys_dir(Some(devnet.keys_dir()));
+    let user_session = Session::connect(&urls[1], &home("user"))
+        .await?
+        .with_keys_dir(Some(devnet.keys_dir()));
     for circuit in CircuitId::ALL {
         owner_session.proving_key(circuit).await?;
         user_session.proving_key(circuit).await?;
@@ -333,7 +355,15 @@ async fn flows(port: u16, runs: usize) -> anyhow::Result<Vec<Flow>> {
     group::create(&owner_session, &mut owner, &group_id, &signer).await?;
     let file = dir.path().join("owner.member.json");
     let profile = owner.profile();
-    group::enroll(&owner_session, &mut owner, &group_id, "owner", &profile, &file).await?;
+    group::enroll(
+        &owner_session,
+        &mut owner,
+        &group_id,
+        "owner",
+        &profile,
+        &file,
+    )
+    .await?;
     group::join(&owner_session, &mut owner, &file).await?;
 
     let mut figures = Vec::new();
@@ -350,7 +380,13 @@ async fn flows(port: u16, runs: usize) -> anyhow::Result<Vec<Flow>> {
             let registered = mda::register(&owner_session, &mut owner, &input, &group_id).await?;
             register.push(started.elapsed().as_millis() as u64);
             let started = Instant::now();
-            mda::authorize(&owner_session, &mut owner, &registered.alpha, &user.profile()).await?;
+            mda::authorize(
+                &owner_session,
+                &mut owner,
+                &registered.alpha,
+                &user.profile(),
+            )
+            .await?;
             authorize.push(started.elapsed().as_millis() as u64);
             let output = dir.path().join(format!("output-{size_mib}-{run}"));
             let started = Instant::now();
@@ -358,7 +394,10 @@ async fn flows(port: u16, runs: usize) -> anyhow::Result<Vec<Flow>> {
             extract.push(started.elapsed().as_millis() as u64);
             chain.push(extracted.chain_ms);
             storage.push(extracted.storage_ms);
-            anyhow::ensure!(std::fs::metadata(&output)?.len() == size_mib << 20, "extracted size differs");
+            anyhow::ensure!(
+                std::fs::metadata(&output)?.len() == size_mib << 20,
+                "extracted size differs"
+            );
             std::fs::remove_file(&input)?;
             std::fs::remove_file(&output)?;
         }
