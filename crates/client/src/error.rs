@@ -84,6 +84,12 @@ pub enum Error {
 }
 
 impl Error {
+    /// Whether the node refused for good (the transaction will never apply), as opposed to a
+    /// timeout or an unreachable node, after which it may still land.
+    pub fn is_refusal(&self) -> bool {
+        matches!(self, Self::Api { .. } | Self::Rejected { .. })
+    }
+
     /// The node's error code, if the node refused.
     pub fn code(&self) -> Option<ErrorCode> {
         match self {

@@ -164,12 +164,6 @@ pub async fn member_key(
     Ok((member, key))
 }
 
-/// Whether a refusal is definite (the transaction will never apply), as opposed to a timeout
-/// after which it may still land.
-fn definite(error: &Error) -> bool {
-    matches!(error, Error::Api { .. } | Error::Rejected { .. })
-}
-
 /// Creates group `group` with the authority's ed25519 key `signer` (listed in genesis): a fresh
 /// BBS04 group whose issuing and opening keys stay in the keystore.
 pub async fn create(
@@ -199,7 +193,7 @@ pub async fn create(
     });
     keystore.save()?;
     match session.node.submit_and_wait(&tx, FINALITY_TIMEOUT).await {
-        Err(error) if definite(&error) => {
+        Err(error) if error.is_refusal() => {
             keystore.remove_authority(group.as_str());
             keystore.save()?;
             Err(error)
@@ -382,7 +376,7 @@ pub async fn revoke(
             height: included.height,
         }),
         Err(error) => {
-            if definite(&error) {
+            if error.is_refusal() {
                 keystore.set_authority(entry);
                 keystore.save()?;
             }

@@ -149,7 +149,7 @@ pub async fn register(
     let included = match session.node.submit_and_wait(&tx, FINALITY_TIMEOUT).await {
         Ok(included) => included,
         Err(error) => {
-            if matches!(error, Error::Api { .. } | Error::Rejected { .. }) {
+            if error.is_refusal() {
                 keystore.remove_mda(&alpha);
                 keystore.save()?;
             }
