@@ -157,22 +157,27 @@ pub fn create(
         std::fs::create_dir_all(&dir)?;
         let signer = random_signer();
         write_secret(&dir.join("validator.key"), &hex::encode(signer.encode()))?;
+        let storage_key = medshare_crypto::envelope::SecretKey::generate();
+        write_secret(&dir.join("storage.key"), &storage_key.to_text())?;
         let p2p = port + 2 * index as u16;
         infos.push(ValidatorInfo {
             name: format!("validator-{index}"),
             public_key: hex::encode(signer.public_key().as_ref()),
             p2p: SocketAddr::from((Ipv4Addr::LOCALHOST, p2p)),
             api: SocketAddr::from((Ipv4Addr::LOCALHOST, p2p + 1)),
+            storage_key: Some(storage_key.public_key()),
         });
         let config = NodeConfig {
             genesis: PathBuf::from("../genesis.json"),
             key_file: PathBuf::from("validator.key"),
+            storage_key_file: PathBuf::from("storage.key"),
             keys_dir: PathBuf::from("../keys"),
             data_dir: PathBuf::from("data"),
             workers,
             max_block_txs: block_size,
             block_timeout_ms: 100,
             mempool_capacity: 50_000,
+            max_shard_bytes: medshare_storage::peer::DEFAULT_MAX_SHARD_BYTES,
             log_level: "info".into(),
         };
         std::fs::write(dir.join("node.toml"), config.to_toml())?;
@@ -216,6 +221,40 @@ pub fn start(layout: &Layout, validators: usize) -> anyhow::Result<Vec<Child>> {
         children.push(child);
     }
     Ok(children)
+}
+
+/// Copy-paste commands that walk through seed 000's story on this devnet.
+fn print_try(layout: &Layout, genesis: &Genesis) {
+    let api = &genesis.validators[0].api;
+    let root = layout.root.display();
+    let me = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.to_str().map(String::from))
+        .unwrap_or_else(|| "medshare".into());
+    println!(
+        "Try, in another terminal (each actor has its own --home; passphrases from the variable):"
+    );
+    println!("  export MEDSHARE_NODE=http://{api} MEDSHARE_PASSPHRASE=devnet");
+    println!(
+        "  M={me}; H=\"--home {root}/hospital\"; P=\"--home {root}/patient\"; R=\"--home {root}/researcher\""
+    );
+    println!("  $M keys create $H; $M keys create $P; $M keys create $R");
+    println!("  $M group create st-marys --authority-key {root}/authority.key $H");
+    println!(
+        "  $M group enroll patient-1 --to \"$($M keys show --profile-only $P)\" --out {root}/patient-1.member.json $H"
+    );
+    println!("  $M group join {root}/patient-1.member.json $P");
+    println!(
+        "  $M mda register ../shared/data/dicom/CT_small.dcm --group st-marys $P      # prints α"
+    );
+    println!("  A=<α>; $M mda authorize $A --to \"$($M keys show --profile-only $R)\" $P");
+    println!("  $M mda extract $A --out ct.dcm $R");
+    println!("  $M mda audit $A; $M mda trace $A; $M mda trace $A --open $H");
+    println!("  $M group revoke patient-1 $H; $M mda list $P; $M chain status");
+    println!("Or the whole story on a fresh devnet of its own: $M demo");
+    println!(
+        "API docs: http://{api}/docs   OpenAPI: http://{api}/openapi.json   metrics: http://{api}/metrics"
+    );
 }
 
 pub fn devnet(args: DevnetArgs) -> anyhow::Result<()> {
@@ -263,9 +302,7 @@ pub fn devnet(args: DevnetArgs) -> anyhow::Result<()> {
     }
     println!("  logs: {}/validator-*/node.log", layout.root.display());
     println!();
-    println!("Try:");
-    println!("  curl http://{}/v1/status", genesis.validators[0].api);
-    println!("  curl http://{}/v1/blocks/1", genesis.validators[0].api);
+    print_try(&layout, &genesis);
     println!("Stop with Ctrl-C; run the same command again to resume.");
     while !stop.load(Ordering::SeqCst) {
         for (index, child) in children.iter_mut().enumerate() {

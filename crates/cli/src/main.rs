@@ -1,8 +1,15 @@
 //! `medshare`: one command for every role of the consortium.
 
+mod app;
 mod bench;
+mod chain;
+mod demo;
 mod devnet;
+mod group;
 mod incentive;
+mod keys;
+mod local;
+mod mda;
 mod storage;
 
 use clap::{Parser, Subcommand};
@@ -20,8 +27,18 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Your keys: a ZK identity and an encryption key in an encrypted keystore.
+    Keys(keys::Args),
+    /// Group authority: create a group, enroll, revoke, open signatures; members join.
+    Group(group::Args),
+    /// Medical data assets: register, authorize, extract, list, audit, trace.
+    Mda(mda::Args),
+    /// The chain: status, blocks, transactions.
+    Chain(chain::Args),
     /// Run a whole local consortium on loopback: one process per validator.
     Devnet(devnet::DevnetArgs),
+    /// Seed 000's whole story on a fresh devnet with real files, every step checked.
+    Demo(demo::Args),
     /// Run one validator.
     Node(devnet::NodeArgs),
     /// Measure a component and print it beside the paper's figures.
@@ -36,7 +53,12 @@ enum Command {
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
+        Command::Keys(args) => keys::run(args),
+        Command::Group(args) => group::run(args),
+        Command::Mda(args) => mda::run(args),
+        Command::Chain(args) => chain::run(args),
         Command::Devnet(args) => devnet::devnet(args),
+        Command::Demo(args) => demo::run(args),
         Command::Node(args) => devnet::node(args),
         Command::Bench(bench) => bench::run(bench),
         Command::Incentive(incentive) => incentive::run(incentive),

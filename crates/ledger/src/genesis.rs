@@ -36,6 +36,10 @@ pub struct ValidatorInfo {
     pub p2p: SocketAddr,
     /// Where its HTTP API (and storage peer) listens.
     pub api: SocketAddr,
+    /// The HPKE public key of its storage peer (`mspk1…`): other peers seal repair traffic to it.
+    /// A validator without one runs no storage peer and gets no shards.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_key: Option<medshare_crypto::envelope::PublicKey>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

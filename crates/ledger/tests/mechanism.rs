@@ -85,6 +85,7 @@ impl World {
                 public_key: hex::encode(ed25519::PrivateKey::from_seed(1).public_key().as_ref()),
                 p2p: "127.0.0.1:1".parse().unwrap(),
                 api: "127.0.0.1:2".parse().unwrap(),
+                storage_key: None,
             }],
             verifying_keys: keys().digests.clone(),
             authorities: vec![AuthorityInfo {

@@ -95,6 +95,10 @@ pub struct Stats {
     pub finalized_txs: AtomicU64,
     /// The newest finalized height consensus told us of (we may still be applying up to it).
     pub tip_height: AtomicU64,
+    /// Blocks applied by [`Chain::finalize`], and the sum over them of the time from the
+    /// block's timestamp (its proposal) to its application here, in milliseconds.
+    pub finalized_blocks: AtomicU64,
+    pub finalization_ms: AtomicU64,
 }
 
 pub struct Chain {
@@ -247,8 +251,10 @@ impl Chain {
     /// reused, the rest are verified in parallel on the workers and remembered.
     pub async fn checks(&self, txs: &[Transaction]) -> Vec<Result<Checked, TxError>> {
         let ids: Vec<Hash> = txs.iter().map(Transaction::id).collect();
-        let mut results: Vec<Option<Result<Checked, TxError>>> =
-            ids.iter().map(|id| self.mempool.check(id).map(Ok)).collect();
+        let mut results: Vec<Option<Result<Checked, TxError>>> = ids
+            .iter()
+            .map(|id| self.mempool.check(id).map(Ok))
+            .collect();
         let missing: Vec<usize> = (0..txs.len()).filter(|&i| results[i].is_none()).collect();
         if !missing.is_empty() {
             let fresh = self
@@ -260,7 +266,10 @@ impl Chain {
                 results[i] = Some(result);
             }
         }
-        results.into_iter().map(|r| r.expect("every transaction checked")).collect()
+        results
+            .into_iter()
+            .map(|r| r.expect("every transaction checked"))
+            .collect()
     }
 
     /// The checks of a block's transactions, or the first transaction that fails.
@@ -512,6 +521,14 @@ impl Chain {
             .expect("pending lock")
             .retain(|_, executed| executed.height > height);
         self.stats.finalized_height.store(height, Ordering::Relaxed);
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
+        self.stats.finalized_blocks.fetch_add(1, Ordering::Relaxed);
+        self.stats.finalization_ms.fetch_add(
+            now_ms.saturating_sub(block.header().timestamp_ms),
+            Ordering::Relaxed,
+        );
         self.stats
             .finalized_txs
             .fetch_add(ids.len() as u64, Ordering::Relaxed);

@@ -10,7 +10,12 @@ pub struct NodeConfig {
     pub genesis: PathBuf,
     /// This validator's ed25519 private key, hex, in a file only it can read.
     pub key_file: PathBuf,
-    /// Groth16 key files (`registration.vk`, ...), checked against the digests in genesis.
+    /// The HPKE secret key of this validator's storage peer (`mssk1…`), in a file only it can
+    /// read; its public key is the validator's `storage_key` in genesis.
+    #[serde(default = "default_storage_key_file")]
+    pub storage_key_file: PathBuf,
+    /// Groth16 key files (`registration.vk`, ...), checked against the digests in genesis. Proving
+    /// keys found there (`registration.pk`, ...) are offered to clients at `/v1/keys/{circuit}`.
     pub keys_dir: PathBuf,
     /// Where the validator keeps its state, blocks and consensus journal.
     pub data_dir: PathBuf,
@@ -26,6 +31,9 @@ pub struct NodeConfig {
     /// Transactions the mempool holds at most.
     #[serde(default = "default_mempool")]
     pub mempool_capacity: usize,
+    /// Largest shard the storage peer accepts, in bytes.
+    #[serde(default = "default_max_shard_bytes")]
+    pub max_shard_bytes: u64,
     /// `error`, `warn`, `info`, `debug` or `trace`.
     #[serde(default = "default_log_level")]
     pub log_level: String,
@@ -39,6 +47,12 @@ fn default_block_timeout_ms() -> u64 {
 }
 fn default_mempool() -> usize {
     50_000
+}
+fn default_storage_key_file() -> PathBuf {
+    PathBuf::from("storage.key")
+}
+fn default_max_shard_bytes() -> u64 {
+    medshare_storage::peer::DEFAULT_MAX_SHARD_BYTES
 }
 fn default_log_level() -> String {
     "info".into()
@@ -72,6 +86,7 @@ impl NodeConfig {
         for field in [
             &mut config.genesis,
             &mut config.key_file,
+            &mut config.storage_key_file,
             &mut config.keys_dir,
             &mut config.data_dir,
         ] {

@@ -14,6 +14,8 @@ pub mod config;
 pub mod engine;
 pub mod gossip;
 pub mod mempool;
+pub mod metrics;
+pub mod release_gate;
 pub mod run;
 pub mod state_db;
 pub mod workers;

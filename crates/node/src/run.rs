@@ -5,6 +5,7 @@ use crate::{
     chain::{Chain, ChainParams},
     config::NodeConfig,
     engine::{self, Engine},
+    release_gate::ChainGate,
     state_db::StateDb,
     workers::Workers,
 };
@@ -14,7 +15,9 @@ use commonware_cryptography::{Signer, ed25519};
 use commonware_p2p::{AddressableManager as _, authenticated::lookup};
 use commonware_runtime::{Metrics, Quota, Runner, Spawner, tokio as cw_tokio};
 use commonware_utils::{NZU32, ordered::Set};
-use medshare_ledger::{Genesis, Machine, VerifyingKeys};
+use medshare_crypto::envelope::SecretKey;
+use medshare_ledger::{Genesis, Machine, VerifyingKeys, genesis::ValidatorInfo};
+use medshare_storage::{PeerConfig, StoragePeer};
 use medshare_zk::{CircuitId, VerifyingKey};
 use std::{net::SocketAddr, path::Path, sync::Arc, time::Duration};
 use tracing::{error, info};
@@ -52,6 +55,61 @@ pub fn read_signer(path: &Path) -> Result<ed25519::PrivateKey, RunError> {
         hex::decode(text.trim()).map_err(|_| setup(format!("{} is not hex", path.display())))?;
     ed25519::PrivateKey::decode(bytes.as_slice())
         .map_err(|_| setup(format!("{} is not an ed25519 private key", path.display())))
+}
+
+/// Reads a storage peer key file: an HPKE secret key in its text form (`mssk1…`).
+pub fn read_storage_key(path: &Path) -> Result<SecretKey, RunError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        setup(format!(
+            "cannot read storage key file {}: {e}",
+            path.display()
+        ))
+    })?;
+    SecretKey::from_text(text.trim()).map_err(|e| setup(format!("{}: {e}", path.display())))
+}
+
+/// Opens this validator's storage peer, if genesis lists a storage key for it: its shards live
+/// under the data directory and its release gate reads the chain's finalized state.
+fn open_storage_peer(
+    config: &NodeConfig,
+    genesis: &Genesis,
+    entry: &ValidatorInfo,
+    chain: &Arc<Chain>,
+) -> Result<Option<StoragePeer>, RunError> {
+    let Some(listed) = entry.storage_key else {
+        info!(
+            validator = entry.name,
+            "genesis lists no storage key for this validator: no storage peer"
+        );
+        return Ok(None);
+    };
+    let key = read_storage_key(&config.storage_key_file)?;
+    if key.public_key() != listed {
+        return Err(setup(format!(
+            "{} holds the key {}, but genesis lists {listed} for {}",
+            config.storage_key_file.display(),
+            key.public_key(),
+            entry.name
+        )));
+    }
+    let peers = medshare_api::storage_peers(genesis)
+        .map_err(|e| setup(format!("genesis storage peers: {e}")))?;
+    let id = entry
+        .name
+        .parse()
+        .map_err(|e| setup(format!("validator name as a storage peer id: {e}")))?;
+    let peer = StoragePeer::open(
+        PeerConfig {
+            id,
+            data_dir: config.data_dir.join("storage"),
+            peers,
+            max_shard_bytes: config.max_shard_bytes,
+        },
+        key,
+        Arc::new(ChainGate::new(chain.clone())),
+    )
+    .map_err(|e| setup(format!("storage peer: {e}")))?;
+    Ok(Some(peer))
 }
 
 /// Loads the three verifying keys and checks them against the digests genesis pins.
@@ -137,6 +195,9 @@ pub fn run(config: NodeConfig) -> Result<(), RunError> {
         })
         .collect::<Result<_, RunError>>()?;
     let participants = Set::from_iter_dedup(peers.iter().map(|(k, _)| k.clone()));
+    let storage = open_storage_peer(&config, &genesis, &entry, &chain)?;
+    let genesis = Arc::new(genesis);
+    let keys_dir = config.keys_dir.clone();
 
     let runtime = cw_tokio::Config::new()
         .with_tcp_nodelay(Some(true))
@@ -144,8 +205,6 @@ pub fn run(config: NodeConfig) -> Result<(), RunError> {
         .with_storage_directory(config.data_dir.join("consensus"))
         .with_catch_panics(false);
     let executor = cw_tokio::Runner::new(runtime);
-    let validators = genesis.validators.len();
-    let chain_id = genesis.chain_id.clone();
     executor.start(|context| async move {
         let listen = SocketAddr::new([0, 0, 0, 0].into(), entry.p2p.port());
         let p2p = lookup::Config::local(signer.clone(), P2P_NAMESPACE, listen, MAX_MESSAGE_SIZE);
@@ -206,8 +265,12 @@ pub fn run(config: NodeConfig) -> Result<(), RunError> {
             chain: chain.clone(),
             submitter: engine.submitter(),
             marshal: engine.marshal(),
-            chain_id,
-            validators,
+            genesis,
+            keys_dir,
+        };
+        let app = match storage {
+            Some(peer) => api::router(api_state).merge(peer.router()),
+            None => api::router(api_state),
         };
         let api_addr = SocketAddr::new([0, 0, 0, 0].into(), entry.api.port());
         let api_handle = context.with_label("api").spawn(move |_| async move {
@@ -219,7 +282,7 @@ pub fn run(config: NodeConfig) -> Result<(), RunError> {
                 }
             };
             info!(%api_addr, "API listening");
-            if let Err(e) = axum::serve(listener, api::router(api_state)).await {
+            if let Err(e) = axum::serve(listener, app).await {
                 error!(%e, "API stopped");
             }
         });

@@ -111,6 +111,7 @@ impl Consortium {
                     public_key: hex::encode(s.public_key().as_ref()),
                     p2p: format!("127.0.0.1:{}", 20000 + 2 * i).parse().unwrap(),
                     api: format!("127.0.0.1:{}", 20001 + 2 * i).parse().unwrap(),
+                    storage_key: None,
                 })
                 .collect(),
             verifying_keys: VerifyingKeyDigests {

@@ -54,6 +54,29 @@ pub struct Upload {
     pub placement: Placement,
 }
 
+/// An MDA encrypted and encoded on the owner's machine, not yet uploaded
+/// ([`Client::encode`]). Its shard files are deleted when it is dropped.
+pub struct Staged {
+    _dir: tempfile::TempDir,
+    encoded: Encoded,
+    placement: Placement,
+}
+
+impl Staged {
+    /// The manifest the upload will register.
+    pub fn manifest(&self) -> &Manifest {
+        &self.encoded.manifest
+    }
+}
+
+impl std::fmt::Debug for Staged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Staged")
+            .field("manifest", &self.encoded.manifest.cid())
+            .finish_non_exhaustive()
+    }
+}
+
 /// Why an upload or download failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -135,6 +158,14 @@ impl Client {
 
     /// Encrypts, encodes and uploads the file at `input`.
     pub async fn upload(&self, input: &Path, erasure: Erasure) -> Result<Upload, ClientError> {
+        let staged = self.encode(input, erasure).await?;
+        self.push(staged).await
+    }
+
+    /// Encrypts and encodes the file at `input` into shard files in a private work directory,
+    /// without contacting any peer: the owner can then build and check its registration before
+    /// anything leaves the machine. Dropping the result deletes the shards.
+    pub async fn encode(&self, input: &Path, erasure: Erasure) -> Result<Staged, ClientError> {
         // Refuse an impossible placement before spending time on encoding.
         self.peers.check_capacity(erasure)?;
         let dir = self.work_dir()?;
@@ -142,18 +173,32 @@ impl Client {
         let bar = self.bar(input_len, "encoding");
         let (input, staging) = (input.to_path_buf(), dir.path().to_path_buf());
         let encode_bar = bar.clone();
-        let Encoded {
-            manifest,
-            data_key,
-            shard_files,
-        } = tokio::task::spawn_blocking(move || {
+        let encoded = tokio::task::spawn_blocking(move || {
             codec::encode_file(&input, erasure, &staging, &encode_bar)
         })
         .await
         .map_err(|e| ClientError::Io(std::io::Error::other(e)))??;
         bar.finish_and_clear();
+        let placement = Placement::compute(&encoded.manifest, &self.peers)?;
+        Ok(Staged {
+            _dir: dir,
+            encoded,
+            placement,
+        })
+    }
 
-        let placement = Placement::compute(&manifest, &self.peers)?;
+    /// Uploads staged shards to their peers, then the manifest to every peer holding a shard.
+    pub async fn push(&self, staged: Staged) -> Result<Upload, ClientError> {
+        let Staged {
+            _dir,
+            encoded:
+                Encoded {
+                    manifest,
+                    data_key,
+                    shard_files,
+                },
+            placement,
+        } = staged;
         let shard_len = manifest.shard_len();
         let bar = self.bar(shard_len * shard_files.len() as u64, "uploading");
         let attempts = self.options.attempts;

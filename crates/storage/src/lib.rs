@@ -28,7 +28,7 @@ pub mod store;
 mod transport;
 
 pub use alpha::Alpha;
-pub use client::{Client, ClientOptions, Upload};
+pub use client::{Client, ClientOptions, Staged, Upload};
 pub use content_id::ContentId;
 pub use erasure::Erasure;
 pub use gate::{GateError, ReleaseGate, StaticGate};

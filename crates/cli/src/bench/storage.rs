@@ -14,8 +14,13 @@
 //! Everything runs on the calling thread. Every figure is given by CPU time (what one core
 //! delivers; the `_mb_s` keys) and by wall-clock time (`_wall_mb_s`), since the machine is shared
 //! and wall time there also counts other processes. MB = 10^6 bytes. Seed 000 gives no storage figure (it
-//! stores slices with go-ipfs and measures proofs and TPS), so there is no paper column. The
-//! end-to-end `extract_10mib_ms` on a devnet comes with the chain.
+//! stores slices with go-ipfs and measures proofs and TPS), so there is no paper column.
+//!
+//! Then, on a fresh 4-validator devnet (one process per validator, as `medshare devnet` runs
+//! them), the whole flow per size (1, 10, 100 MiB): register (encode, prove, upload, final),
+//! authorize (prove, final), and extract — `extract_<n>mib_ms`: from the data user's command to
+//! the verified file: open the envelope, prove the extraction, wait until it is final, fetch k
+//! shards sealed to the ephemeral key, rebuild, decrypt, check `SHA-256(S) = α`, write.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -51,6 +56,15 @@ pub struct Args {
     /// Where to put the files of the file pipeline (default: the system temporary directory).
     #[arg(long)]
     dir: Option<PathBuf>,
+    /// Skip the end-to-end extraction on a devnet.
+    #[arg(long)]
+    skip_devnet: bool,
+    /// Extractions per size on the devnet; the median is reported.
+    #[arg(long, default_value_t = 3)]
+    extract_runs: usize,
+    /// First port of the devnet (it uses 8 from there).
+    #[arg(long, default_value_t = 7700)]
+    port: u16,
 }
 
 /// Figures in MB/s: by CPU time (what one core delivers) and by wall-clock time.
@@ -70,7 +84,33 @@ struct Report {
     decode_intact_wall_mb_s: f64,
     encode_file_wall_mb_s: f64,
     decode_file_wall_mb_s: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    extract_1mib_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    extract_10mib_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    extract_100mib_ms: Option<u64>,
+    /// Per size: the stages of register, authorize and extract (medians).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    devnet: Vec<Flow>,
 }
+
+/// Medians of the register → authorize → extract flow of one size on the devnet.
+#[derive(Serialize, Clone, Copy)]
+struct Flow {
+    size_mib: u64,
+    register_ms: u64,
+    authorize_ms: u64,
+    extract_ms: u64,
+    /// Envelope, proof, check, submission until final.
+    extract_chain_ms: u64,
+    /// Fetch k shards, rebuild, decrypt, verify α, write.
+    extract_storage_ms: u64,
+}
+
+const FLOW_SIZES_MIB: [u64; 3] = [1, 10, 100];
+/// The bar: a 10 MiB extraction within this many milliseconds.
+const EXTRACT_BAR_MS: u64 = 1000;
 
 /// Throughputs of the runs of one measurement.
 #[derive(Default)]
@@ -176,6 +216,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         std::fs::remove_file(&output)?;
     }
 
+    let devnet = if args.skip_devnet {
+        Vec::new()
+    } else {
+        tokio::runtime::Runtime::new()?.block_on(flows(args.port, args.extract_runs.max(1)))?
+    };
+    let extract = |mib: u64| {
+        devnet
+            .iter()
+            .find(|f| f.size_mib == mib)
+            .map(|f| f.extract_ms)
+    };
     let report = Report {
         size_mib: args.size_mib,
         k: erasure.k(),
@@ -191,6 +242,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         decode_intact_wall_mb_s: decoding_intact.wall(),
         encode_file_wall_mb_s: encoding_files.wall(),
         decode_file_wall_mb_s: decoding_files.wall(),
+        extract_1mib_ms: extract(1),
+        extract_10mib_ms: extract(10),
+        extract_100mib_ms: extract(100),
+        devnet: devnet.clone(),
     };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -237,8 +292,126 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         report.decode_file_wall_mb_s,
         "",
     );
-    println!("seed 000 reports no storage throughput (go-ipfs); extract_10mib_ms needs the devnet");
+    println!("seed 000 reports no storage throughput (go-ipfs)");
+    if !devnet.is_empty() {
+        println!();
+        println!(
+            "4-validator devnet, median of {} runs per size (ms)",
+            args.extract_runs.max(1)
+        );
+        println!(
+            "{:>8} {:>10} {:>10} {:>10} {:>16} {:>16} {:>8}",
+            "MiB", "register", "authorize", "extract", "extract: chain", "extract: storage", "bar"
+        );
+        for f in &devnet {
+            let bar = if f.size_mib == 10 {
+                format!("<= {EXTRACT_BAR_MS}")
+            } else {
+                String::new()
+            };
+            println!(
+                "{:>8} {:>10} {:>10} {:>10} {:>16} {:>16} {:>8}",
+                f.size_mib,
+                f.register_ms,
+                f.authorize_ms,
+                f.extract_ms,
+                f.extract_chain_ms,
+                f.extract_storage_ms,
+                bar
+            );
+        }
+    }
     Ok(())
+}
+
+/// Register, authorize and extract files of each size on a fresh 4-validator devnet.
+async fn flows(port: u16, runs: usize) -> anyhow::Result<Vec<Flow>> {
+    use medshare_client::{Keystore, Session, group, mda};
+    use medshare_ledger::GroupId;
+    use medshare_zk::CircuitId;
+
+    let dir = tempfile::tempdir()?;
+    eprintln!(
+        "starting a 4-validator devnet in {}...",
+        dir.path().display()
+    );
+    let devnet = crate::local::LocalDevnet::start(&dir.path().join("devnet"), 4, port).await?;
+    let urls = devnet.urls();
+    let home = |who: &str| dir.path().join(who);
+    let owner_session = Session::connect(&urls[0], &home("owner"))
+        .await?
+        .with_keys_dir(Some(devnet.keys_dir()));
+    let user_session = Session::connect(&urls[1], &home("user"))
+        .await?
+        .with_keys_dir(Some(devnet.keys_dir()));
+    for circuit in CircuitId::ALL {
+        owner_session.proving_key(circuit).await?;
+        user_session.proving_key(circuit).await?;
+    }
+    let mut owner = Keystore::create(&Keystore::path_in(&home("owner")), "bench")?;
+    let user = Keystore::create(&Keystore::path_in(&home("user")), "bench")?;
+    let group_id = GroupId::new("bench").map_err(|e| anyhow::anyhow!(e))?;
+    let signer = group::read_authority_key(&devnet.layout.authority_key())?;
+    group::create(&owner_session, &mut owner, &group_id, &signer).await?;
+    let file = dir.path().join("owner.member.json");
+    let profile = owner.profile();
+    group::enroll(
+        &owner_session,
+        &mut owner,
+        &group_id,
+        "owner",
+        &profile,
+        &file,
+    )
+    .await?;
+    group::join(&owner_session, &mut owner, &file).await?;
+
+    let mut figures = Vec::new();
+    for size_mib in FLOW_SIZES_MIB {
+        let (mut register, mut authorize, mut extract, mut chain, mut storage) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for run in 0..runs {
+            let input = dir.path().join(format!("input-{size_mib}-{run}"));
+            let mut data = vec![0u8; (size_mib << 20) as usize];
+            rand::thread_rng().fill_bytes(&mut data);
+            std::fs::write(&input, &data)?;
+            drop(data);
+            let started = Instant::now();
+            let registered = mda::register(&owner_session, &mut owner, &input, &group_id).await?;
+            register.push(started.elapsed().as_millis() as u64);
+            let started = Instant::now();
+            mda::authorize(
+                &owner_session,
+                &mut owner,
+                &registered.alpha,
+                &user.profile(),
+            )
+            .await?;
+            authorize.push(started.elapsed().as_millis() as u64);
+            let output = dir.path().join(format!("output-{size_mib}-{run}"));
+            let started = Instant::now();
+            let extracted = mda::extract(&user_session, &user, &registered.alpha, &output).await?;
+            extract.push(started.elapsed().as_millis() as u64);
+            chain.push(extracted.chain_ms);
+            storage.push(extracted.storage_ms);
+            anyhow::ensure!(
+                std::fs::metadata(&output)?.len() == size_mib << 20,
+                "extracted size differs"
+            );
+            std::fs::remove_file(&input)?;
+            std::fs::remove_file(&output)?;
+        }
+        let median = |v: Vec<u64>| median(v.into_iter().map(|x| x as f64).collect()) as u64;
+        figures.push(Flow {
+            size_mib,
+            register_ms: median(register),
+            authorize_ms: median(authorize),
+            extract_ms: median(extract),
+            extract_chain_ms: median(chain),
+            extract_storage_ms: median(storage),
+        });
+    }
+    Ok(figures)
 }
 
 /// Wall-clock and on-CPU seconds of one run of `work` on this thread.

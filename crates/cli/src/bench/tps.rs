@@ -113,7 +113,9 @@ fn proving_key(keys_dir: &Path, seed: u64, circuit: CircuitId) -> Result<Proving
 
 impl Consortium {
     fn new(args: &Args) -> Result<Self> {
-        let keys_dir = results_dir().join("cache").join(format!("keys-{}", args.seed));
+        let keys_dir = results_dir()
+            .join("cache")
+            .join(format!("keys-{}", args.seed));
         let mut digests = Vec::new();
         for circuit in CircuitId::ALL {
             digests.push(hex::encode(
@@ -122,7 +124,9 @@ impl Consortium {
                     .digest(),
             ));
         }
-        let signers: Vec<_> = (0..args.validators as u64).map(|i| signer(args.seed, i)).collect();
+        let signers: Vec<_> = (0..args.validators as u64)
+            .map(|i| signer(args.seed, i))
+            .collect();
         let authority = signer(args.seed, 999_999);
         let (group_key, _, _) = generate_group(&mut StdRng::seed_from_u64(args.seed));
         let genesis = Genesis {
@@ -136,6 +140,8 @@ impl Consortium {
                     public_key: hex::encode(s.public_key().as_ref()),
                     p2p: SocketAddr::from((Ipv4Addr::LOCALHOST, args.port + 2 * i as u16)),
                     api: SocketAddr::from((Ipv4Addr::LOCALHOST, args.port + 2 * i as u16 + 1)),
+                    // Consensus throughput only: no storage peers.
+                    storage_key: None,
                 })
                 .collect(),
             verifying_keys: VerifyingKeyDigests {
@@ -168,7 +174,11 @@ struct Workload {
 }
 
 fn cache_path(args: &Args) -> PathBuf {
-    let kind = if args.baseline { "notes" } else { "authorizations" };
+    let kind = if args.baseline {
+        "notes"
+    } else {
+        "authorizations"
+    };
     results_dir()
         .join("cache")
         .join(format!("{kind}-{}-{}.txs", args.seed, args.requests))
@@ -226,7 +236,12 @@ fn workload(args: &Args, consortium: &Consortium) -> Result<Workload> {
         let requests = (0..args.requests)
             .map(|i| {
                 let author = &authors[i % authors.len()];
-                build::note(&chain_id, author, (i / authors.len()) as u64 + 1, vec![7u8; 420])
+                build::note(
+                    &chain_id,
+                    author,
+                    (i / authors.len()) as u64 + 1,
+                    vec![7u8; 420],
+                )
             })
             .collect::<Vec<_>>();
         write_txs(&path, &[], &requests)?;
@@ -268,8 +283,15 @@ fn workload(args: &Args, consortium: &Consortium) -> Result<Workload> {
     let shards: Vec<Vec<Transaction>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
             .map(|t| {
-                let (group, chain_id, member, group_key) = (group.clone(), &chain_id, &member, &group_key);
-                let (owner, salt, path, key, done) = (&owner, &salt, &path_to_leaf, &authorization_key, done.clone());
+                let (group, chain_id, member, group_key) =
+                    (group.clone(), &chain_id, &member, &group_key);
+                let (owner, salt, path, key, done) = (
+                    &owner,
+                    &salt,
+                    &path_to_leaf,
+                    &authorization_key,
+                    done.clone(),
+                );
                 scope.spawn(move || -> Result<Vec<Transaction>> {
                     let mut rng = StdRng::seed_from_u64(args.seed.wrapping_add(1 + t as u64));
                     let mut txs = Vec::new();
@@ -306,7 +328,10 @@ fn workload(args: &Args, consortium: &Consortium) -> Result<Workload> {
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().expect("prover thread")).collect::<Result<_>>()
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("prover thread"))
+            .collect::<Result<_>>()
     })?;
     let requests: Vec<Transaction> = shards.into_iter().flatten().collect();
     write_txs(&path, std::slice::from_ref(&registration), &requests)?;
@@ -334,8 +359,13 @@ impl Drop for Running {
 
 fn launch(args: &Args, consortium: &Consortium) -> Result<Running> {
     std::fs::create_dir_all(results_dir())?;
-    let dir = tempfile::Builder::new().prefix("tps-").tempdir_in(results_dir())?;
-    std::fs::write(dir.path().join("genesis.json"), consortium.genesis.to_json())?;
+    let dir = tempfile::Builder::new()
+        .prefix("tps-")
+        .tempdir_in(results_dir())?;
+    std::fs::write(
+        dir.path().join("genesis.json"),
+        consortium.genesis.to_json(),
+    )?;
     let exe = std::env::current_exe()?;
     let mut children = Vec::new();
     for (i, signer) in consortium.signers.iter().enumerate() {
@@ -345,12 +375,14 @@ fn launch(args: &Args, consortium: &Consortium) -> Result<Running> {
         let config = NodeConfig {
             genesis: dir.path().join("genesis.json"),
             key_file: node_dir.join("validator.key"),
+            storage_key_file: node_dir.join("storage.key"),
             keys_dir: std::fs::canonicalize(&consortium.keys_dir)?,
             data_dir: node_dir.join("data"),
             workers: args.workers,
             max_block_txs: args.block_size,
             block_timeout_ms: 100,
             mempool_capacity: 50_000,
+            max_shard_bytes: medshare_storage::peer::DEFAULT_MAX_SHARD_BYTES,
             log_level: "warn".into(),
         };
         std::fs::write(node_dir.join("node.toml"), config.to_toml())?;
@@ -404,14 +436,24 @@ struct Run {
 }
 
 async fn status_height(client: &reqwest::Client, api: &str) -> Option<u64> {
-    let value: serde_json::Value = client.get(format!("{api}/v1/status")).send().await.ok()?.json().await.ok()?;
+    let value: serde_json::Value = client
+        .get(format!("{api}/v1/status"))
+        .send()
+        .await
+        .ok()?
+        .json()
+        .await
+        .ok()?;
     value.get("height")?.as_u64()
 }
 
 async fn wait_final(client: &reqwest::Client, api: &str, id: &str, limit: Duration) -> Result<()> {
     let deadline = Instant::now() + limit;
     loop {
-        if let Ok(response) = client.get(format!("{api}/v1/transactions/{id}")).send().await
+        if let Ok(response) = client
+            .get(format!("{api}/v1/transactions/{id}"))
+            .send()
+            .await
             && let Ok(value) = response.json::<serde_json::Value>().await
         {
             match value.get("status").and_then(|s| s.as_str()) {
@@ -441,7 +483,9 @@ async fn submit(client: &reqwest::Client, api: &str, tx: &Transaction) -> Result
 }
 
 async fn measure(args: &Args, running: &Running, work: &Workload) -> Result<Run> {
-    let client = reqwest::Client::builder().pool_max_idle_per_host(args.clients).build()?;
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(args.clients)
+        .build()?;
     let api0 = running.apis[0].clone();
     // Wait for the consortium to finalize, then put the setup transactions on chain.
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -453,11 +497,22 @@ async fn measure(args: &Args, running: &Running, work: &Workload) -> Result<Run>
     }
     for tx in &work.setup {
         submit(&client, &api0, tx).await?;
-        wait_final(&client, &api0, &hex::encode(tx.id()), Duration::from_secs(60)).await?;
+        wait_final(
+            &client,
+            &api0,
+            &hex::encode(tx.id()),
+            Duration::from_secs(60),
+        )
+        .await?;
     }
     let pids: Vec<u32> = running.children.iter().map(Child::id).collect();
     let cpu_before: f64 = pids.iter().map(|&p| cpu_seconds(p)).sum();
-    let ids: HashMap<[u8; 32], usize> = work.requests.iter().enumerate().map(|(i, tx)| (tx.id(), i)).collect();
+    let ids: HashMap<[u8; 32], usize> = work
+        .requests
+        .iter()
+        .enumerate()
+        .map(|(i, tx)| (tx.id(), i))
+        .collect();
     let submitted_at = Arc::new(Mutex::new(vec![None::<Instant>; work.requests.len()]));
     let rejected = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let queue = Arc::new(Mutex::new((0..work.requests.len()).collect::<Vec<_>>()));
@@ -466,13 +521,22 @@ async fn measure(args: &Args, running: &Running, work: &Workload) -> Result<Run>
     // Release everything at once from `clients` concurrent submitters, round-robin over
     // validators.
     for c in 0..args.clients {
-        let (client, queue, requests, submitted_at, rejected) = (client.clone(), queue.clone(), requests.clone(), submitted_at.clone(), rejected.clone());
+        let (client, queue, requests, submitted_at, rejected) = (
+            client.clone(),
+            queue.clone(),
+            requests.clone(),
+            submitted_at.clone(),
+            rejected.clone(),
+        );
         let apis = running.apis.clone();
         tokio::spawn(async move {
             loop {
-                let Some(i) = queue.lock().expect("queue").pop() else { return };
+                let Some(i) = queue.lock().expect("queue").pop() else {
+                    return;
+                };
                 submitted_at.lock().expect("times")[i] = Some(Instant::now());
-                if let Err(error) = submit(&client, &apis[(i + c) % apis.len()], &requests[i]).await {
+                if let Err(error) = submit(&client, &apis[(i + c) % apis.len()], &requests[i]).await
+                {
                     if rejected.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < 3 {
                         eprintln!("  rejected: {error}");
                     }
@@ -488,15 +552,25 @@ async fn measure(args: &Args, running: &Running, work: &Workload) -> Result<Run>
     let mut last_final = release;
     while finalized + rejected.load(std::sync::atomic::Ordering::Relaxed) < work.requests.len() {
         if release.elapsed() > limit {
-            eprintln!("  stopping after {limit:?}: {finalized} of {} final", work.requests.len());
+            eprintln!(
+                "  stopping after {limit:?}: {finalized} of {} final",
+                work.requests.len()
+            );
             break;
         }
         let tip = status_height(&client, &api0).await.unwrap_or(0);
         while next_height <= tip {
-            let block: serde_json::Value = client.get(format!("{api0}/v1/blocks/{next_height}")).send().await?.json().await?;
+            let block: serde_json::Value = client
+                .get(format!("{api0}/v1/blocks/{next_height}"))
+                .send()
+                .await?
+                .json()
+                .await?;
             let now = Instant::now();
             for tx in block["transactions"].as_array().into_iter().flatten() {
-                let id: [u8; 32] = hex::decode(tx["id"].as_str().unwrap_or_default())?.try_into().map_err(|_| anyhow::anyhow!("bad id"))?;
+                let id: [u8; 32] = hex::decode(tx["id"].as_str().unwrap_or_default())?
+                    .try_into()
+                    .map_err(|_| anyhow::anyhow!("bad id"))?;
                 if let Some(&i) = ids.get(&id)
                     && final_at[i].is_none()
                 {
@@ -519,7 +593,12 @@ async fn measure(args: &Args, running: &Running, work: &Workload) -> Result<Run>
         .filter_map(|(f, s)| Some(f.as_ref()?.duration_since(*s.as_ref()?).as_secs_f64() * 1000.0))
         .collect();
     latencies.sort_by(f64::total_cmp);
-    let quantile = |q: f64| latencies.get(((latencies.len() as f64 - 1.0) * q).round() as usize).copied().unwrap_or(f64::NAN);
+    let quantile = |q: f64| {
+        latencies
+            .get(((latencies.len() as f64 - 1.0) * q).round() as usize)
+            .copied()
+            .unwrap_or(f64::NAN)
+    };
     Ok(Run {
         tps: finalized as f64 / wall,
         latency_p50_ms: quantile(0.5),
@@ -541,7 +620,16 @@ pub fn run(args: Args) -> Result<()> {
         bail!("--validators and --requests must be at least 1");
     }
     let consortium = Consortium::new(&args)?;
-    eprintln!("preparing {} {} (cached in {})", args.requests, if args.baseline { "notes" } else { "authorizations with proofs" }, cache_path(&args).display());
+    eprintln!(
+        "preparing {} {} (cached in {})",
+        args.requests,
+        if args.baseline {
+            "notes"
+        } else {
+            "authorizations with proofs"
+        },
+        cache_path(&args).display()
+    );
     let work = workload(&args, &consortium)?;
     let runtime = tokio::runtime::Runtime::new()?;
     let mut runs = Vec::new();
@@ -586,12 +674,19 @@ pub fn run(args: Args) -> Result<()> {
     std::fs::create_dir_all(results_dir().join("tps"))?;
     let name = format!(
         "{}-v{}-b{}-w{}.json",
-        if args.baseline { "baseline" } else { "authorizations" },
+        if args.baseline {
+            "baseline"
+        } else {
+            "authorizations"
+        },
         args.validators,
         args.block_size,
         workers
     );
-    std::fs::write(results_dir().join("tps").join(name), serde_json::to_string_pretty(&summary)?)?;
+    std::fs::write(
+        results_dir().join("tps").join(name),
+        serde_json::to_string_pretty(&summary)?,
+    )?;
     if args.json {
         println!("{summary}");
         return Ok(());
@@ -599,13 +694,39 @@ pub fn run(args: Args) -> Result<()> {
     let (paper_tps, what) = if args.baseline {
         (PAPER_BASELINE_TPS, "plain signed notes (Table VI baseline)")
     } else {
-        (PAPER_TPS_8_WORKERS, "authorizations with proofs (Table IV, 8 workers)")
+        (
+            PAPER_TPS_8_WORKERS,
+            "authorizations with proofs (Table IV, 8 workers)",
+        )
     };
-    println!("{} validators, block size {}, {} workers, {} requests, {} run(s): {what}", args.validators, args.block_size, workers, args.requests, args.repetitions);
-    println!("{:<26} {:>12} {:>12} {:>8}", "", "medshare", "paper", "ratio");
-    println!("{:<26} {:>12.1} {:>12.1} {:>7.2}x", "throughput (TPS)", tps, paper_tps, tps / paper_tps);
-    println!("{:<26} {:>12.0} {:>12.0} {:>7.2}x", "latency p50 (ms)", p50, PAPER_LATENCY_S * 1000.0, PAPER_LATENCY_S * 1000.0 / p50);
+    println!(
+        "{} validators, block size {}, {} workers, {} requests, {} run(s): {what}",
+        args.validators, args.block_size, workers, args.requests, args.repetitions
+    );
+    println!(
+        "{:<26} {:>12} {:>12} {:>8}",
+        "", "medshare", "paper", "ratio"
+    );
+    println!(
+        "{:<26} {:>12.1} {:>12.1} {:>7.2}x",
+        "throughput (TPS)",
+        tps,
+        paper_tps,
+        tps / paper_tps
+    );
+    println!(
+        "{:<26} {:>12.0} {:>12.0} {:>7.2}x",
+        "latency p50 (ms)",
+        p50,
+        PAPER_LATENCY_S * 1000.0,
+        PAPER_LATENCY_S * 1000.0 / p50
+    );
     println!("{:<26} {:>12.0} {:>12}", "latency p99 (ms)", p99, "-");
-    println!("{:<26} {:>11.0}% {:>11.1}%", "CPU utilization", 100.0 * cpu, 100.0 * PAPER_CPU);
+    println!(
+        "{:<26} {:>11.0}% {:>11.1}%",
+        "CPU utilization",
+        100.0 * cpu,
+        100.0 * PAPER_CPU
+    );
     Ok(())
 }

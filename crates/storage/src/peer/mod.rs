@@ -114,7 +114,8 @@ impl StoragePeer {
         &self.0.id
     }
 
-    /// The routes of [`crate::api`].
+    /// The routes of [`crate::api`]. No fallback: the node merges these routes into its own
+    /// router, which has one; a standalone peer adds [`not_found`].
     pub fn router(&self) -> Router {
         Router::new()
             .route("/v1/health", get(health))
@@ -124,7 +125,6 @@ impl StoragePeer {
             .route("/v1/shards/{cid}/repair", get(get_for_repair))
             .route("/v1/manifests/{cid}", put(put_manifest).get(get_manifest))
             .route("/v1/repair/{manifest}", post(post_repair))
-            .fallback(not_found)
             .with_state(self.clone())
     }
 
@@ -253,7 +253,8 @@ fn stored(cid: ContentId, stored: Stored) -> (StatusCode, Json<StoredObject>) {
     (status, Json(StoredObject { cid, created }))
 }
 
-async fn not_found() -> ApiError {
+/// The refusal of a route that does not exist.
+pub async fn not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "no such route")
 }
 
@@ -309,10 +310,14 @@ async fn put_shard(
 async fn put_manifest(
     State(peer): State<StoragePeer>,
     Path(cid): Path<String>,
+    headers: HeaderMap,
     body: Body,
 ) -> Result<(StatusCode, Json<StoredObject>), ApiError> {
     let cid = parse_cid(&cid)?;
     let limit = MAX_MANIFEST_BYTES;
+    if content_length(&headers).is_some_and(|len| len > limit as u64) {
+        return Err(too_large(limit as u64));
+    }
     let mut stream = body.into_data_stream();
     let mut bytes = Vec::new();
     while let Some(chunk) = stream.next().await {

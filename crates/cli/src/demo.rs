@@ -1,0 +1,464 @@
+//! `medshare demo`: seed 000's whole story on a fresh 4-validator devnet, with real files — a
+//! DICOM image from the shared data set and a FHIR bundle generated here. Every step is checked;
+//! the end-to-end test runs this same command.
+//!
+//! A hospital creates a group → enrolls a patient → the patient registers two MDAs → authorizes a
+//! researcher → the researcher extracts and verifies them → the patient reads the audit log →
+//! anyone traces the group, the hospital traces the member → the hospital revokes the patient →
+//! the revoked patient's next registration is refused (by the client, and by the chain).
+
+use crate::local::LocalDevnet;
+use anyhow::{Context as _, anyhow, ensure};
+use medshare_api::ErrorCode;
+use medshare_client::{Error, Keystore, Session, group, mda};
+use medshare_crypto::{
+    groupsig::MemberKey,
+    poseidon::{Salt, alpha_from_digest},
+};
+use medshare_ledger::{GroupId, build, tx::Kind};
+use medshare_zk::CircuitId;
+use rand::{Rng, rngs::OsRng};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::{
+    future::Future,
+    path::{Path, PathBuf},
+    time::Instant,
+};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Print `{"steps":[{"name","ok","ms","detail"}...]}` instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Where the devnet and the actors' keystores go (default: a temporary directory, removed
+    /// at the end).
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    /// First port of the devnet (it uses 8 from there).
+    #[arg(long, default_value_t = 7600)]
+    port: u16,
+    /// The shared data directory with `dicom/*.dcm` (default: `../shared/data`).
+    #[arg(long, env = "MEDSHARE_DATA")]
+    data: Option<PathBuf>,
+}
+
+const PASSPHRASE: &str = "demo";
+const GROUP: &str = "st-marys";
+
+#[derive(Serialize)]
+struct Step {
+    name: String,
+    ok: bool,
+    ms: u64,
+    detail: String,
+}
+
+#[derive(Serialize)]
+struct Report {
+    ok: bool,
+    steps: Vec<Step>,
+}
+
+struct Story {
+    json: bool,
+    steps: Vec<Step>,
+}
+
+impl Story {
+    /// Runs one step, records it, and prints it at once in text mode.
+    async fn step<T>(
+        &mut self,
+        name: &str,
+        work: impl Future<Output = anyhow::Result<(T, String)>>,
+    ) -> anyhow::Result<T> {
+        let started = Instant::now();
+        let result = work.await;
+        let ms = started.elapsed().as_millis() as u64;
+        let (ok, detail) = match &result {
+            Ok((_, detail)) => (true, detail.clone()),
+            Err(error) => (false, format!("{error:#}")),
+        };
+        if !self.json {
+            let mark = if ok { "ok  " } else { "FAIL" };
+            println!("{mark} {name} ({ms} ms)");
+            for line in detail.lines() {
+                println!("       {line}");
+            }
+        }
+        self.steps.push(Step {
+            name: name.into(),
+            ok,
+            ms,
+            detail,
+        });
+        result.map(|(value, _)| value)
+    }
+}
+
+/// The shared data directory: `--data`, `../shared/data`, or the one beside this repository.
+fn data_dir(given: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    let candidates = given.into_iter().chain([
+        PathBuf::from("../shared/data"),
+        PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data")),
+    ]);
+    for dir in candidates {
+        if dir.join("dicom/CT_small.dcm").exists() {
+            return Ok(dir);
+        }
+    }
+    Err(anyhow!(
+        "no dicom/CT_small.dcm found; pass --data <the shared data directory>"
+    ))
+}
+
+/// A synthetic FHIR R4 bundle: one patient, vital signs and a condition. Randomized, so every
+/// run registers new data.
+fn fhir_bundle() -> serde_json::Value {
+    let mut rng = OsRng;
+    let id: u64 = rng.r#gen();
+    let heart_rate = rng.gen_range(55..95);
+    let (systolic, diastolic) = (rng.gen_range(105..145), rng.gen_range(65..95));
+    serde_json::json!({
+        "resourceType": "Bundle",
+        "type": "collection",
+        "id": format!("medshare-demo-{id:016x}"),
+        "entry": [
+            {"resource": {
+                "resourceType": "Patient", "id": "p1",
+                "name": [{"family": "Doe", "given": ["Jane"]}],
+                "gender": "female", "birthDate": "1961-04-12"
+            }},
+            {"resource": {
+                "resourceType": "Observation", "id": "hr", "status": "final",
+                "code": {"coding": [{"system": "http://loinc.org", "code": "8867-4", "display": "Heart rate"}]},
+                "subject": {"reference": "Patient/p1"},
+                "valueQuantity": {"value": heart_rate, "unit": "beats/minute", "system": "http://unitsofmeasure.org", "code": "/min"}
+            }},
+            {"resource": {
+                "resourceType": "Observation", "id": "bp", "status": "final",
+                "code": {"coding": [{"system": "http://loinc.org", "code": "85354-9", "display": "Blood pressure panel"}]},
+                "subject": {"reference": "Patient/p1"},
+                "component": [
+                    {"code": {"coding": [{"system": "http://loinc.org", "code": "8480-6"}]},
+                     "valueQuantity": {"value": systolic, "unit": "mmHg"}},
+                    {"code": {"coding": [{"system": "http://loinc.org", "code": "8462-4"}]},
+                     "valueQuantity": {"value": diastolic, "unit": "mmHg"}}
+                ]
+            }},
+            {"resource": {
+                "resourceType": "Condition", "id": "c1",
+                "code": {"coding": [{"system": "http://snomed.info/sct", "code": "38341003", "display": "Hypertension"}]},
+                "subject": {"reference": "Patient/p1"}
+            }}
+        ]
+    })
+}
+
+fn keystore(dir: &Path, who: &str) -> anyhow::Result<Keystore> {
+    Ok(Keystore::create(
+        &Keystore::path_in(&dir.join(who)),
+        PASSPHRASE,
+    )?)
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let temporary;
+    let dir = match &args.dir {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)?;
+            dir.clone()
+        }
+        None => {
+            temporary = tempfile::tempdir()?;
+            temporary.path().to_owned()
+        }
+    };
+    let data = data_dir(args.data.clone())?;
+    let mut story = Story {
+        json: args.json,
+        steps: Vec::new(),
+    };
+    let runtime = tokio::runtime::Runtime::new()?;
+    let outcome = runtime.block_on(tell(&mut story, &dir, &data, args.port));
+    let ok = outcome.is_ok() && story.steps.iter().all(|s| s.ok);
+    if args.json {
+        let report = Report {
+            ok,
+            steps: story.steps,
+        };
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else if ok {
+        match &args.dir {
+            Some(dir) => println!(
+                "the whole story ran; devnet, keystores and files are in {}",
+                dir.display()
+            ),
+            None => println!("the whole story ran (keep its files with --dir <dir>)"),
+        }
+    }
+    match outcome {
+        Ok(()) => Ok(()),
+        Err(error) => {
+            if !args.json {
+                eprintln!("error: {error:#}");
+            }
+            std::process::exit(1);
+        }
+    }
+}
+
+async fn tell(story: &mut Story, dir: &Path, data: &Path, port: u16) -> anyhow::Result<()> {
+    let devnet_dir = dir.join("devnet");
+    let devnet = story
+        .step("start a 4-validator devnet", async {
+            let devnet = LocalDevnet::start(&devnet_dir, 4, port).await?;
+            let detail = format!(
+                "{} — APIs {}",
+                devnet.genesis.chain_id,
+                devnet.urls().join(", ")
+            );
+            Ok((devnet, detail))
+        })
+        .await?;
+    let urls = devnet.urls();
+    // The actors talk to different validators, as they would in a consortium.
+    let connect = |url: &str, who: &str| {
+        let (url, home, keys) = (url.to_string(), dir.join(who), devnet.keys_dir());
+        async move {
+            anyhow::Ok(
+                Session::connect(&url, &home)
+                    .await?
+                    .with_keys_dir(Some(keys)),
+            )
+        }
+    };
+    let hospital_session = connect(&urls[0], "hospital").await?;
+    let patient_session = connect(&urls[1], "patient").await?;
+    let researcher_session = connect(&urls[2], "researcher").await?;
+    let public_session = connect(&urls[3], "regulator").await?;
+    let group_id = GroupId::new(GROUP).map_err(|e| anyhow!(e))?;
+
+    let mut hospital = story
+        .step("the hospital creates group st-marys", async {
+            let mut hospital = keystore(dir, "hospital")?;
+            let signer = group::read_authority_key(&devnet.layout.authority_key())?;
+            let included =
+                group::create(&hospital_session, &mut hospital, &group_id, &signer).await?;
+            Ok((
+                hospital,
+                format!("group key on chain at height {}", included.height),
+            ))
+        })
+        .await?;
+
+    let mut patient = story
+        .step("the hospital enrolls a patient", async {
+            let mut patient = keystore(dir, "patient")?;
+            let file = dir.join("patient-1.member.json");
+            let enrolled = group::enroll(
+                &hospital_session,
+                &mut hospital,
+                &group_id,
+                "patient-1",
+                &patient.profile(),
+                &file,
+            )
+            .await?;
+            let joined = group::join(&patient_session, &mut patient, &file).await?;
+            ensure!(
+                joined.index == enrolled.index,
+                "the patient imported another member key"
+            );
+            Ok((
+                patient,
+                format!(
+                    "member {} of {GROUP}, key sealed to the patient's profile",
+                    enrolled.index
+                ),
+            ))
+        })
+        .await?;
+
+    let dicom = data.join("dicom/CT_small.dcm");
+    let fhir = dir.join("patient-bundle.fhir.json");
+    std::fs::write(&fhir, serde_json::to_vec_pretty(&fhir_bundle())?)?;
+    let mut registered = Vec::new();
+    for (name, file) in [("a DICOM CT image", &dicom), ("a FHIR bundle", &fhir)] {
+        let r = story
+            .step(&format!("the patient registers {name}"), async {
+                let r = mda::register(&patient_session, &mut patient, file, &group_id).await?;
+                let detail = format!(
+                    "α {} — {} bytes, leaf {}, height {}",
+                    r.alpha, r.bytes, r.position, r.height
+                );
+                Ok((r, detail))
+            })
+            .await?;
+        registered.push((r.alpha, file.clone()));
+    }
+
+    let researcher = story
+        .step("the patient authorizes a researcher for both", async {
+            let researcher = keystore(dir, "researcher")?;
+            let mut heights = Vec::new();
+            for (alpha, _) in &registered {
+                let a =
+                    mda::authorize(&patient_session, &mut patient, alpha, &researcher.profile())
+                        .await?;
+                heights.push(a.height.to_string());
+            }
+            Ok((
+                researcher,
+                format!("authorizations final at heights {}", heights.join(", ")),
+            ))
+        })
+        .await?;
+
+    story
+        .step("the researcher extracts and verifies both", async {
+            let mut details = Vec::new();
+            for (i, (alpha, original)) in registered.iter().enumerate() {
+                let out = dir.join(format!("extracted-{i}"));
+                let e = mda::extract(&researcher_session, &researcher, alpha, &out).await?;
+                ensure!(
+                    std::fs::read(&out)? == std::fs::read(original)?,
+                    "extracted bytes differ from the original"
+                );
+                ensure!(
+                    alpha_from_digest(&Sha256::digest(std::fs::read(&out)?).into()) == alpha.0,
+                    "SHA-256 of the extracted data is not α"
+                );
+                details.push(format!(
+                    "{} bytes, SHA-256 = α (chain {} ms, storage {} ms)",
+                    e.bytes, e.chain_ms, e.storage_ms
+                ));
+            }
+            Ok(((), details.join("\n")))
+        })
+        .await?;
+
+    story
+        .step("the patient reads the audit log", async {
+            let mut lines = Vec::new();
+            for (alpha, _) in &registered {
+                let events = mda::audit(&patient_session, alpha).await?;
+                let kinds: Vec<Kind> = events.iter().map(|e| e.kind).collect();
+                ensure!(
+                    kinds == [Kind::Register, Kind::Authorize, Kind::Extract],
+                    "unexpected events {kinds:?}"
+                );
+                ensure!(
+                    events.iter().all(|e| e.pk_a == patient.pseudonym()),
+                    "events name another owner"
+                );
+                ensure!(
+                    events[2].pk_h == Some(researcher.pseudonym()),
+                    "the extraction names another user"
+                );
+                lines.push(
+                    events
+                        .iter()
+                        .map(|e| format!("{} at height {}", e.kind.name(), e.height))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                );
+            }
+            Ok(((), lines.join("\n")))
+        })
+        .await?;
+
+    story
+        .step("anyone traces the group", async {
+            let mut traced = 0;
+            for (alpha, _) in &registered {
+                for t in mda::trace(&public_session, None, alpha).await? {
+                    ensure!(
+                        t.group == group_id && t.member.is_none(),
+                        "traced to {} / {:?}",
+                        t.group,
+                        t.member
+                    );
+                    traced += 1;
+                }
+            }
+            Ok((
+                (),
+                format!(
+                    "{traced} group signatures verify under {GROUP}'s key; the member stays hidden"
+                ),
+            ))
+        })
+        .await?;
+
+    story
+        .step("the hospital traces the member", async {
+            let mut traced = 0;
+            for (alpha, _) in &registered {
+                for t in mda::trace(&hospital_session, Some(&hospital), alpha).await? {
+                    ensure!(
+                        t.member.as_deref() == Some("patient-1"),
+                        "opened to {:?}",
+                        t.member
+                    );
+                    traced += 1;
+                }
+            }
+            Ok(((), format!("{traced} signatures open to patient-1")))
+        })
+        .await?;
+
+    story
+        .step("the hospital revokes the patient", async {
+            let revoked =
+                group::revoke(&hospital_session, &mut hospital, &group_id, "patient-1").await?;
+            Ok((
+                (),
+                format!(
+                    "{GROUP} at epoch {} since height {}",
+                    revoked.epoch, revoked.height
+                ),
+            ))
+        })
+        .await?;
+
+    let mr = data.join("dicom/MR_small.dcm");
+    story
+        .step("the revoked patient's next registration is refused", async {
+            match mda::register(&patient_session, &mut patient, &mr, &group_id).await {
+                Err(Error::Revoked { .. }) => {}
+                other => return Err(anyhow!("expected a refusal as revoked, got {other:?}")),
+            }
+            // A client that ignores the revocation and signs with its old key: the chain refuses.
+            let stale = MemberKey::from_bytes(&patient.membership(GROUP).context("membership")?.key)?;
+            let old_key = group::group_key_at(&patient_session, &group_id, stale.epoch()).await?;
+            let alpha = alpha_from_digest(&Sha256::digest(std::fs::read(&mr)?).into());
+            let tx = build::register(
+                build::Registration {
+                    chain_id: patient_session.chain_id(),
+                    group: group_id.clone(),
+                    alpha,
+                    sk: &patient.zk_secret(),
+                    salt: &Salt::random(&mut OsRng),
+                    manifest: Sha256::digest(b"never uploaded").to_vec(),
+                    member: &stale,
+                    group_key: &old_key,
+                    proving_key: &*patient_session.proving_key(CircuitId::Registration).await?,
+                },
+                &mut OsRng,
+            )?;
+            match patient_session.node.check(&tx).await {
+                Err(error) if error.code() == Some(ErrorCode::BadGroupSignature) => {}
+                other => return Err(anyhow!("expected the chain to refuse the old key, got {other:?}")),
+            }
+            ensure!(
+                patient_session.node.mda(&medshare_ledger::Field(alpha)).await?.is_none(),
+                "the refused MDA is registered"
+            );
+            ensure!(patient.mdas().len() == 2, "the refused MDA left a keystore entry");
+            Ok(((), "client: revoked; chain: bad group signature for the old key; nothing registered, uploaded or kept".into()))
+        })
+        .await?;
+    drop(devnet);
+    Ok(())
+}
