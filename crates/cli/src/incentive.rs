@@ -1,7 +1,6 @@
 //! `medshare incentive ...`: valorization (seed 000 §V), Shapley sharing (seed 003 ch. 7), figures.
 
 mod figures;
-pub(crate) mod plot;
 
 use std::fs;
 use std::path::PathBuf;

@@ -10,6 +10,7 @@ mod incentive;
 mod keys;
 mod local;
 mod mda;
+mod plot;
 mod storage;
 
 use clap::{Parser, Subcommand};

@@ -60,6 +60,9 @@ pub struct ApiState {
     pub genesis: Arc<Genesis>,
     /// Where the Groth16 key files are; proving keys found there are served to clients.
     pub keys_dir: PathBuf,
+    /// The runtime's own metrics (consensus, p2p bandwidth, storage), Prometheus text, appended
+    /// to ours on `/metrics`.
+    pub runtime_metrics: Arc<dyn Fn() -> String + Send + Sync>,
 }
 
 /// A refusal: HTTP status, stable code, and a message that says what to do next.
@@ -247,7 +250,7 @@ fn parse_group(text: &str) -> Result<GroupId, ApiError> {
 async fn metrics(State(api): State<ApiState>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        crate::metrics::render(&api.chain),
+        crate::metrics::render(&api.chain) + &(api.runtime_metrics)(),
     )
 }
 

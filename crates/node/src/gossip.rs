@@ -17,6 +17,7 @@ use futures::{
 };
 use medshare_ledger::{Hash, Transaction, TxError, state, store::Kv};
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use tracing::{debug, warn};
 
 /// Most transactions checked in one worker batch.
@@ -156,10 +157,18 @@ impl<B: Blocker<PublicKey = PublicKey>> Gossip<B> {
         }
         let txs: Vec<Transaction> = fresh.iter().map(|(tx, _)| tx.clone()).collect();
         let results = self.chain.checks(&txs).await;
+        // A node still executing blocks consensus has finalized would refuse what is valid on
+        // the chain (an MDA registered in a block it has not applied yet): it skips the dry run
+        // and lets block building decide.
+        let behind = self.chain.stats.tip_height.load(Ordering::Relaxed) > self.chain.tip().height;
         for ((tx, origin), result) in fresh.into_iter().zip(results) {
             let id = tx.id();
-            let result =
-                result.and_then(|checked| self.chain.dry_run(&tx, &checked).map(|()| checked));
+            let result = result.and_then(|checked| {
+                if behind {
+                    return Ok(checked);
+                }
+                self.chain.dry_run(&tx, &checked).map(|()| checked)
+            });
             let outcome = match result {
                 Ok(checked) => {
                     let encoded = tx.encode();

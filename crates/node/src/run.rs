@@ -206,7 +206,8 @@ pub fn run(config: NodeConfig) -> Result<(), RunError> {
         .with_catch_panics(false);
     let executor = cw_tokio::Runner::new(runtime);
     executor.start(|context| async move {
-        let listen = SocketAddr::new([0, 0, 0, 0].into(), entry.p2p.port());
+        // Listen where genesis says this validator is, not on every interface.
+        let listen = entry.p2p;
         let p2p = lookup::Config::local(signer.clone(), P2P_NAMESPACE, listen, MAX_MESSAGE_SIZE);
         let (mut network, mut oracle) = lookup::Network::new(context.with_label("network"), p2p);
         let addresses: commonware_utils::ordered::Map<_, _> = peers
@@ -267,12 +268,16 @@ pub fn run(config: NodeConfig) -> Result<(), RunError> {
             marshal: engine.marshal(),
             genesis,
             keys_dir,
+            runtime_metrics: {
+                let context = context.clone();
+                Arc::new(move || context.encode())
+            },
         };
         let app = match storage {
             Some(peer) => api::router(api_state).merge(peer.router()),
             None => api::router(api_state),
         };
-        let api_addr = SocketAddr::new([0, 0, 0, 0].into(), entry.api.port());
+        let api_addr = entry.api;
         let api_handle = context.with_label("api").spawn(move |_| async move {
             let listener = match tokio::net::TcpListener::bind(api_addr).await {
                 Ok(listener) => listener,

@@ -15,7 +15,7 @@ use medshare_incentive::valorization::quadratic::QuadraticParams;
 use medshare_incentive::{Rational, to_f64};
 use serde_json::json;
 
-use crate::incentive::plot::{Chart, Series, Stroke};
+use crate::plot::{Chart, Series, Stroke};
 
 #[derive(clap::Args)]
 pub struct Args {
