@@ -148,6 +148,7 @@ impl Consortium {
                 registration: digests[0].clone(),
                 authorization: digests[1].clone(),
                 extraction: digests[2].clone(),
+                withdrawal: digests[3].clone(),
             },
             authorities: vec![AuthorityInfo {
                 name: "bench-hospital".into(),
@@ -536,10 +537,9 @@ async fn measure(args: &Args, running: &Running, work: &Workload) -> Result<Run>
                 };
                 submitted_at.lock().expect("times")[i] = Some(Instant::now());
                 if let Err(error) = submit(&client, &apis[(i + c) % apis.len()], &requests[i]).await
+                    && rejected.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < 3
                 {
-                    if rejected.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < 3 {
-                        eprintln!("  rejected: {error}");
-                    }
+                    eprintln!("  rejected: {error}");
                 }
             }
         });
