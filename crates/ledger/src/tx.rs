@@ -583,3 +583,72 @@ impl Read for Transaction {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use commonware_codec::{Encode, FixedSize};
+    use commonware_cryptography::Signer;
+
+    fn round_trip(tx: Transaction) {
+        let bytes = tx.encode();
+        assert_eq!(Transaction::from_bytes(&bytes).unwrap(), tx);
+        // Every strict prefix is refused, not misread.
+        for cut in [1, bytes.len() / 2, bytes.len() - 1] {
+            assert!(Transaction::from_bytes(&bytes[..cut]).is_err());
+        }
+    }
+
+    #[test]
+    fn reward_transactions_round_trip_and_refuse_bad_encodings() {
+        let authority = ed25519::PrivateKey::from_seed(3);
+        let signature = authority.sign(b"test", b"");
+        let payout = Payout {
+            authority: authority.public_key(),
+            terms: PayoutTerms {
+                from_height: 1,
+                to_height: 9,
+                budget: u128::MAX,
+                tokens_per_unit: 1000,
+                mdaps: vec![PayoutMdap {
+                    pk: Field::default(),
+                    holdings: 10,
+                    tau: Ratio::new(1, 5),
+                    b: Ratio::integer(15),
+                }],
+                phi: Vec::new(),
+                rho: Ratio::integer(2),
+                a: Ratio::integer(15),
+                sigma: Ratio::integer(2),
+            },
+            signature: signature.clone(),
+        };
+        round_trip(Transaction::Payout(payout.clone()));
+        round_trip(Transaction::Revenue(Revenue {
+            authority: authority.public_key(),
+            terms: RevenueTerms {
+                fee: 7,
+                reference: b"invoice".to_vec(),
+                from_height: 1,
+                to_height: 2,
+                owners: vec![GroupId::new("h").unwrap()],
+                f1: vec![0, 1],
+                third_party: Field::default(),
+            },
+            signature,
+        }));
+        round_trip(Transaction::Withdraw(Withdraw {
+            pk: Field::default(),
+            amount: 5,
+            destination: b"iban".to_vec(),
+            nonce: 0,
+            proof: [7; PROOF_BYTES],
+        }));
+
+        // A zero denominator (σ's, the last ratio before the signature) is refused.
+        let mut bytes = Transaction::Payout(payout).encode().to_vec();
+        let sigma_den = bytes.len() - ed25519::Signature::SIZE - 8;
+        bytes[sigma_den..sigma_den + 8].copy_from_slice(&0u64.to_be_bytes());
+        assert!(Transaction::from_bytes(&bytes).is_err());
+    }
+}
