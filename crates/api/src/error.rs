@@ -36,6 +36,8 @@ pub enum ErrorCode {
     UnknownExtraction,
     UnknownLeaf,
     UnknownKey,
+    /// An account name is not a pseudonym (64 hex digits), `group:<name>` or `validator:<hex>`.
+    InvalidAccount,
     NotFound,
     // Transactions the chain refuses (see `medshare_ledger::TxError`).
     InvalidProof,
@@ -56,6 +58,17 @@ pub enum ErrorCode {
     StaleNonce,
     BadNoteSignature,
     TreeFull,
+    /// A payout's epoch or a revenue's period is not a range of finished blocks.
+    BadEpoch,
+    /// The FSP already paid an epoch that reaches this far.
+    EpochAlreadyPaid,
+    /// Valorization or Shapley parameters outside the models' assumptions.
+    BadIncentiveParameters,
+    /// A withdrawal's nonce is not the account's next one.
+    WrongNonce,
+    InsufficientBalance,
+    EmptyWithdrawal,
+    BalanceOverflow,
     /// Refused for a reason given only in the message (a peer's verdict relayed by gossip).
     Rejected,
     // The node.
@@ -91,6 +104,13 @@ impl ErrorCode {
             TxError::StaleNonce { .. } => Self::StaleNonce,
             TxError::BadNoteSignature => Self::BadNoteSignature,
             TxError::TreeFull(_) => Self::TreeFull,
+            TxError::BadEpoch { .. } => Self::BadEpoch,
+            TxError::EpochAlreadyPaid { .. } => Self::EpochAlreadyPaid,
+            TxError::BadIncentiveParameters(_) => Self::BadIncentiveParameters,
+            TxError::WrongNonce { .. } => Self::WrongNonce,
+            TxError::InsufficientBalance { .. } => Self::InsufficientBalance,
+            TxError::EmptyWithdrawal => Self::EmptyWithdrawal,
+            TxError::BalanceOverflow => Self::BalanceOverflow,
         }
     }
 }

@@ -3,7 +3,10 @@
 
 use medshare_ledger::{
     Field, GroupId,
-    state::{AuditEvent, AuthorizationRecord, ExtractionRecord, GroupRecord, MdaRecord},
+    state::{
+        Account, AccountId, AuditEvent, AuthorizationRecord, ExtractionRecord, FspRecord,
+        GroupRecord, MdaRecord,
+    },
     tx::Kind,
 };
 use serde::{Deserialize, Serialize};
@@ -266,6 +269,52 @@ impl From<ExtractionRecord> for ExtractionView {
             epk: hex::encode(r.epk),
             height: r.height,
             tx: hex::encode(r.tx),
+        }
+    }
+}
+
+/// `GET /v1/accounts/{account}`: a reward balance. Amounts are decimal strings: a `u128` does not
+/// fit every JSON reader's numbers.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct AccountView {
+    /// A pseudonym (64 hex digits), `group:<name>` or `validator:<hex>`.
+    pub account: String,
+    /// Tokens, the smallest unit.
+    pub balance: String,
+    /// The nonce the account's next withdrawal must carry.
+    pub nonce: u64,
+}
+
+impl AccountView {
+    pub fn new(id: &AccountId, account: Account) -> Self {
+        Self {
+            account: id.to_string(),
+            balance: account.balance.to_string(),
+            nonce: account.nonce,
+        }
+    }
+}
+
+/// `GET /v1/fsps/{authority}`: what an authority acting as FSP has paid.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct FspView {
+    /// The authority's ed25519 key, hex.
+    pub authority: String,
+    /// The last height of the last epoch it paid out (0: none); the next epoch starts above it.
+    pub paid_through: u64,
+    /// Tokens its payouts credited.
+    pub paid_out: String,
+    /// Tokens of the fees it shared.
+    pub revenue: String,
+}
+
+impl FspView {
+    pub fn new(authority: &[u8; 32], record: FspRecord) -> Self {
+        Self {
+            authority: hex::encode(authority),
+            paid_through: record.paid_through,
+            paid_out: record.paid_out.to_string(),
+            revenue: record.revenue.to_string(),
         }
     }
 }

@@ -4,18 +4,24 @@
 //!
 //! A hospital creates a group → enrolls a patient → the patient registers two MDAs → authorizes a
 //! researcher → the researcher extracts and verifies them → the patient reads the audit log →
-//! anyone traces the group, the hospital traces the member → the hospital revokes the patient →
-//! the revoked patient's next registration is refused (by the client, and by the chain).
+//! anyone traces the group, the hospital traces the member → the hospital, acting as the FSP,
+//! pays the patient for its authorizations (seed 000 §V, computed on chain) and shares the
+//! researcher's fee by Shapley values (seed 003 ch. 7) → the patient withdraws with a proof of
+//! its key → the hospital revokes the patient → the revoked patient's next registration is
+//! refused (by the client, and by the chain).
 
 use crate::local::LocalDevnet;
 use anyhow::{Context as _, anyhow, ensure};
 use medshare_api::ErrorCode;
-use medshare_client::{Error, Keystore, Session, group, mda};
+use medshare_client::{Error, Keystore, Session, group, mda, rewards};
 use medshare_crypto::{
     groupsig::MemberKey,
     poseidon::{Salt, alpha_from_digest},
 };
-use medshare_ledger::{GroupId, build, tx::Kind};
+use medshare_ledger::{
+    GroupId, Ratio, build,
+    tx::{Kind, PayoutMdap, PayoutTerms, RevenueTerms},
+};
 use medshare_zk::CircuitId;
 use rand::{Rng, rngs::OsRng};
 use serde::Serialize;
@@ -405,6 +411,113 @@ async fn tell(story: &mut Story, dir: &Path, data: &Path, port: u16) -> anyhow::
                 }
             }
             Ok(((), format!("{traced} signatures open to patient-1")))
+        })
+        .await?;
+
+    let fsp = rewards::authority_signer(&hospital, &group_id)?;
+    story
+        .step("the hospital pays the patient for its authorizations", async {
+            let through = hospital_session.node.status().await?.height;
+            let mdap = |pk| PayoutMdap {
+                pk,
+                holdings: 10,
+                tau: Ratio::new(1, 5),
+                b: Ratio::integer(15),
+            };
+            // Seed 000 Fig. 3's model (Appendix A.2) for two MDAPs: the patient, who authorized
+            // two MDAs, and the researcher, who shared none.
+            let terms = PayoutTerms {
+                from_height: 1,
+                to_height: through,
+                budget: 100_000,
+                tokens_per_unit: 1000,
+                mdaps: vec![mdap(patient.pseudonym()), mdap(researcher.pseudonym())],
+                phi: vec![Ratio::new(1, 5)],
+                rho: Ratio::integer(2),
+                a: Ratio::integer(15),
+                sigma: Ratio::integer(2),
+            };
+            let paid = rewards::payout(&hospital_session, &fsp, terms).await?;
+            // V(h) = (690·29·h − 20000)/841 for these parameters (the ledger's tests derive it):
+            // V(2) = 20020/841 = 23.804… units, 23804 tokens.
+            let amounts: Vec<u128> = paid.credits.iter().map(|c| c.amount).collect();
+            ensure!(amounts == [23_804, 0], "paid {amounts:?}, not V(2) and nothing");
+            Ok((
+                (),
+                format!(
+                    "epoch 1..={through}: h = 2 MDAs, V(2) = 23.804 units = 23804 tokens, at height {}",
+                    paid.height
+                ),
+            ))
+        })
+        .await?;
+
+    story
+        .step("the researcher's fee is shared by Shapley values", async {
+            let through = hospital_session.node.status().await?.height;
+            let terms = RevenueTerms {
+                fee: 1_000_000,
+                reference: b"diagnosis service, invoice 1".to_vec(),
+                from_height: 1,
+                to_height: through,
+                owners: vec![group_id.clone()],
+                f1: vec![0, 900_000_000],
+                third_party: researcher.pseudonym(),
+            };
+            let shared = rewards::revenue(&hospital_session, &fsp, terms).await?;
+            ensure!(
+                shared.total == 1_000_000,
+                "{} tokens credited of a fee of 1000000",
+                shared.total
+            );
+            let amounts: Vec<String> = shared
+                .credits
+                .iter()
+                .map(|c| c.amount.to_string())
+                .collect();
+            Ok((
+                (),
+                format!(
+                    "{GROUP}, 4 validators by blocks proposed, researcher: {} (sum 1000000)",
+                    amounts.join(" + ")
+                ),
+            ))
+        })
+        .await?;
+
+    story
+        .step("the patient withdraws with a proof of its key", async {
+            let w = rewards::withdraw(
+                &patient_session,
+                &patient,
+                20_000,
+                "iban:CH93 0076 2011 6238 5295 7",
+            )
+            .await?;
+            ensure!(w.balance == 3_804, "{} tokens left, not 3804", w.balance);
+            // More than is left: the chain refuses it.
+            let overdraft = build::withdraw(
+                build::Withdrawal {
+                    chain_id: patient_session.chain_id(),
+                    sk: &patient.zk_secret(),
+                    amount: 3_805,
+                    destination: b"iban:CH93 0076 2011 6238 5295 7".to_vec(),
+                    nonce: 1,
+                    proving_key: &*patient_session.proving_key(CircuitId::Withdrawal).await?,
+                },
+                &mut OsRng,
+            )?;
+            match patient_session.node.check(&overdraft).await {
+                Err(error) if error.code() == Some(ErrorCode::InsufficientBalance) => {}
+                other => return Err(anyhow!("expected an overdraft refusal, got {other:?}")),
+            }
+            Ok((
+                (),
+                format!(
+                    "20000 tokens out at height {}, 3804 left; an overdraft is refused",
+                    w.height
+                ),
+            ))
         })
         .await?;
 

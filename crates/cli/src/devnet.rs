@@ -141,12 +141,12 @@ pub fn create(
         }
     }
     std::fs::create_dir_all(layout.keys())?;
-    eprintln!("generating Groth16 keys for the three circuits (once per devnet)...");
+    eprintln!("generating Groth16 keys for the four circuits (once per devnet)...");
     let mut digests = Vec::new();
     for circuit in CircuitId::ALL {
         let (proving, verifying) = setup(circuit, &mut OsRng)?;
-        proving.write(&layout.keys().join(format!("{}.pk", circuit.name())))?;
-        verifying.write(&layout.keys().join(format!("{}.vk", circuit.name())))?;
+        proving.write(layout.keys().join(format!("{}.pk", circuit.name())))?;
+        verifying.write(layout.keys().join(format!("{}.vk", circuit.name())))?;
         digests.push(hex::encode(verifying.digest()));
     }
     let authority = random_signer();
@@ -192,6 +192,7 @@ pub fn create(
             registration: digests[0].clone(),
             authorization: digests[1].clone(),
             extraction: digests[2].clone(),
+            withdrawal: digests[3].clone(),
         },
         authorities: vec![AuthorityInfo {
             name: "devnet-authority".into(),

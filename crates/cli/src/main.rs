@@ -11,6 +11,7 @@ mod keys;
 mod local;
 mod mda;
 mod plot;
+mod rewards;
 mod storage;
 
 use clap::{Parser, Subcommand};
@@ -34,6 +35,8 @@ enum Command {
     Group(group::Args),
     /// Medical data assets: register, authorize, extract, list, audit, trace.
     Mda(mda::Args),
+    /// Reward accounts: balances, withdrawals, the FSP's payouts and revenue shares (on chain).
+    Rewards(rewards::Args),
     /// The chain: status, blocks, transactions.
     Chain(chain::Args),
     /// Run a whole local consortium on loopback: one process per validator.
@@ -57,6 +60,7 @@ fn main() -> anyhow::Result<()> {
         Command::Keys(args) => keys::run(args),
         Command::Group(args) => group::run(args),
         Command::Mda(args) => mda::run(args),
+        Command::Rewards(args) => rewards::run(args),
         Command::Chain(args) => chain::run(args),
         Command::Devnet(args) => devnet::devnet(args),
         Command::Demo(args) => demo::run(args),

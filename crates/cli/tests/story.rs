@@ -46,6 +46,9 @@ fn the_whole_story_runs_on_a_four_validator_devnet() {
             "the patient reads the audit log",
             "anyone traces the group",
             "the hospital traces the member",
+            "the hospital pays the patient for its authorizations",
+            "the researcher's fee is shared by Shapley values",
+            "the patient withdraws with a proof of its key",
             "the hospital revokes the patient",
             "the revoked patient's next registration is refused",
         ]

@@ -92,11 +92,10 @@ pub async fn group_key_at(
         {
             if let Transaction::CreateGroup(create) =
                 session.node.final_transaction(&entry.id).await?
+                && &create.group == group
             {
-                if &create.group == group {
-                    found = Some(create.public_key);
-                    break;
-                }
+                found = Some(create.public_key);
+                break;
             }
         }
         found.ok_or_else(|| {

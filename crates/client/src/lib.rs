@@ -9,6 +9,7 @@
 //! - [`profile::Profile`]: the shareable public profile (pseudonym + encryption key).
 //! - [`session::Session`]: one node, its genesis, its storage peers and the proving keys.
 //! - [`group`] and [`mda`]: the operations, each leaving nothing partial when it fails.
+//! - [`rewards`]: reward accounts, withdrawals, and the FSP's payouts and revenue shares.
 
 pub mod envelopes;
 pub mod error;
@@ -17,6 +18,7 @@ pub mod keystore;
 pub mod mda;
 pub mod node;
 pub mod profile;
+pub mod rewards;
 pub mod session;
 
 pub use error::Error;

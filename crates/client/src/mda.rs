@@ -48,7 +48,10 @@ fn manifest_ref(cid: &ContentId) -> Vec<u8> {
     cid.to_bytes().to_vec()
 }
 
-async fn prove<T: Send + 'static>(work: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+/// Runs proving work off the async runtime.
+pub(crate) async fn prove<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
     tokio::task::spawn_blocking(work)
         .await
         .map_err(|e| Error::Io(std::io::Error::other(e)))?

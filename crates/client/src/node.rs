@@ -2,11 +2,12 @@
 
 use crate::{Error, Result};
 use medshare_api::{
-    AuditEventView, AuditView, AuthorizationView, BlockView, ErrorBody, ErrorCode, GroupView,
-    MdaView, PathView, RevocationView, Status, SubmitRequest, Submitted, TxStatus,
+    AccountView, AuditEventView, AuditView, AuthorizationView, BlockView, ErrorBody, ErrorCode,
+    FspView, GroupView, MdaView, PathView, RevocationView, Status, SubmitRequest, Submitted,
+    TxStatus,
 };
 use medshare_crypto::merkle::{DEPTH, MerklePath};
-use medshare_ledger::{Field, Genesis, GroupId, Transaction, tree::TreeId};
+use medshare_ledger::{AccountId, Field, Genesis, GroupId, Transaction, tree::TreeId};
 use serde::de::DeserializeOwned;
 use std::time::{Duration, Instant};
 
@@ -226,6 +227,17 @@ impl NodeClient {
 
     pub async fn revocation(&self, group: &GroupId, epoch: u64) -> Result<RevocationView> {
         self.get(&format!("/v1/groups/{group}/revocations/{epoch}"))
+            .await
+    }
+
+    /// A reward account (empty if never credited).
+    pub async fn account(&self, account: &AccountId) -> Result<AccountView> {
+        self.get(&format!("/v1/accounts/{account}")).await
+    }
+
+    /// What an authority acting as FSP has paid (`paid_through`: where its next epoch starts).
+    pub async fn fsp(&self, authority: &[u8; 32]) -> Result<FspView> {
+        self.get(&format!("/v1/fsps/{}", hex::encode(authority)))
             .await
     }
 

@@ -84,6 +84,7 @@ impl Session {
             CircuitId::Registration => &digests.registration,
             CircuitId::Authorization => &digests.authorization,
             CircuitId::Extraction => &digests.extraction,
+            CircuitId::Withdrawal => &digests.withdrawal,
         }
     }
 

@@ -7,8 +7,8 @@
 use crate::{
     machine::{AUTHORITY_NAMESPACE, NOTE_NAMESPACE},
     tx::{
-        AdvanceGroupEpoch, Authorize, CreateGroup, Extract, Note, PROOF_BYTES, Register,
-        Transaction,
+        AdvanceGroupEpoch, Authorize, CreateGroup, Extract, Note, PROOF_BYTES, Payout, PayoutTerms,
+        Register, Revenue, RevenueTerms, Transaction, Withdraw,
     },
     types::{Field, GroupId},
 };
@@ -19,7 +19,8 @@ use medshare_crypto::{
     poseidon::{Fr, Salt, SecretKey, authorization_commitment, registration_commitment},
 };
 use medshare_zk::{
-    AuthorizationWitness, ExtractionWitness, ProvingKey, RegistrationWitness, ZkError, prove,
+    AuthorizationWitness, ExtractionWitness, ProvingKey, RegistrationWitness, WithdrawalWitness,
+    ZkError, prove,
 };
 use rand::{CryptoRng, RngCore};
 
@@ -258,4 +259,64 @@ pub fn note(
         &Transaction::Note(body.clone()).signed_message(chain_id),
     );
     Transaction::Note(body)
+}
+
+/// A genesis authority, acting as the FSP, pays MDAPs for an epoch.
+pub fn payout(chain_id: &str, terms: PayoutTerms, authority: &ed25519::PrivateKey) -> Transaction {
+    let mut body = Payout {
+        authority: authority.public_key(),
+        terms,
+        signature: authority.sign(AUTHORITY_NAMESPACE, b""),
+    };
+    body.signature = authority.sign(
+        AUTHORITY_NAMESPACE,
+        &Transaction::Payout(body.clone()).signed_message(chain_id),
+    );
+    Transaction::Payout(body)
+}
+
+/// A genesis authority, acting as the FSP that collected a fee, shares it out.
+pub fn revenue(
+    chain_id: &str,
+    terms: RevenueTerms,
+    authority: &ed25519::PrivateKey,
+) -> Transaction {
+    let mut body = Revenue {
+        authority: authority.public_key(),
+        terms,
+        signature: authority.sign(AUTHORITY_NAMESPACE, b""),
+    };
+    body.signature = authority.sign(
+        AUTHORITY_NAMESPACE,
+        &Transaction::Revenue(body.clone()).signed_message(chain_id),
+    );
+    Transaction::Revenue(body)
+}
+
+/// What a pseudonym needs to withdraw its rewards.
+pub struct Withdrawal<'a> {
+    pub chain_id: &'a str,
+    pub sk: &'a SecretKey,
+    pub amount: u128,
+    pub destination: Vec<u8>,
+    /// The account's next nonce (`Account::nonce`).
+    pub nonce: u64,
+    pub proving_key: &'a ProvingKey,
+}
+
+pub fn withdraw<R: RngCore + CryptoRng>(
+    w: Withdrawal,
+    rng: &mut R,
+) -> Result<Transaction, BuildError> {
+    let witness = WithdrawalWitness { sk: w.sk.clone() };
+    let mut body = Withdraw {
+        pk: Field(w.sk.public_key()),
+        amount: w.amount,
+        destination: w.destination,
+        nonce: w.nonce,
+        proof: [0; PROOF_BYTES],
+    };
+    let statement = witness.statement(binding(&Transaction::Withdraw(body.clone()), w.chain_id));
+    body.proof = prove(w.proving_key, &statement, &witness, rng)?.to_bytes();
+    Ok(Transaction::Withdraw(body))
 }

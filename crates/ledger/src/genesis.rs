@@ -48,6 +48,7 @@ pub struct VerifyingKeyDigests {
     pub registration: String,
     pub authorization: String,
     pub extraction: String,
+    pub withdrawal: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -127,6 +128,13 @@ impl Genesis {
         Ok(())
     }
 
+    /// The validators' ed25519 keys, in genesis order (validated: 32 bytes of hex each).
+    pub fn validator_keys(&self) -> impl Iterator<Item = [u8; 32]> + '_ {
+        self.validators
+            .iter()
+            .filter_map(|v| key32(&v.public_key, "validator key").ok())
+    }
+
     pub fn authority_keys(&self) -> impl Iterator<Item = [u8; 32]> + '_ {
         self.authorities
             .iter()
@@ -162,6 +170,8 @@ impl Genesis {
             BlockEnv {
                 height: 0,
                 timestamp_ms: self.timestamp_ms,
+                // Nobody proposed the genesis block: no validator is weighed for it.
+                proposer: [0; 32],
             },
         );
         Ok(state.into_changes())

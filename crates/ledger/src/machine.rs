@@ -12,9 +12,10 @@
 
 use crate::{
     genesis::Genesis,
+    rewards,
     state::{
-        self, AuditEvent, AuditLog, AuthorizationRecord, ExtractionRecord, GroupRecord, Head,
-        MdaRecord, TxRecord,
+        self, AccountId, AuditEvent, AuditLog, AuthorizationRecord, ExtractionRecord, FspRecord,
+        GroupRecord, Head, MdaRecord, TxRecord,
     },
     store::{ChangeSet, Kv, Overlay},
     tree::{self, TreeId},
@@ -26,7 +27,7 @@ use commonware_cryptography::{Verifier as _, ed25519};
 use medshare_crypto::groupsig::{self, GroupPublicKey, Revocation, Signature as GroupSignature};
 use medshare_zk::{
     AuthorizationStatement, ExtractionStatement, PreparedVerifyingKey, Proof,
-    RegistrationStatement, Statement, batch_verify,
+    RegistrationStatement, Statement, WithdrawalStatement, batch_verify,
 };
 use sha2::{Digest as _, Sha256};
 use std::{
@@ -85,6 +86,26 @@ pub enum TxError {
     BadNoteSignature,
     #[error("the {0} commitment tree is full")]
     TreeFull(&'static str),
+    #[error("the blocks {from}..={to} {reason}")]
+    BadEpoch {
+        from: u64,
+        to: u64,
+        reason: &'static str,
+    },
+    #[error(
+        "this FSP already paid out through height {paid_through}; an epoch must start after it"
+    )]
+    EpochAlreadyPaid { paid_through: u64 },
+    #[error("incentive parameters: {0}")]
+    BadIncentiveParameters(String),
+    #[error("withdrawal nonce {got} is not the account's next nonce {expected}")]
+    WrongNonce { expected: u64, got: u64 },
+    #[error("the account holds {balance} tokens, fewer than the {amount} asked for")]
+    InsufficientBalance { balance: u128, amount: u128 },
+    #[error("a withdrawal must move at least one token")]
+    EmptyWithdrawal,
+    #[error("the credit would overflow the account's balance")]
+    BalanceOverflow,
 }
 
 /// The result of [`Machine::check`]: the transaction's signatures and proof verified, and
@@ -110,6 +131,9 @@ pub struct Receipt {
 pub struct BlockEnv {
     pub height: u64,
     pub timestamp_ms: u64,
+    /// The ed25519 key of the block's proposer: recorded per height, it weighs the validators'
+    /// share of revenue (seed 003 (7.16)).
+    pub proposer: [u8; 32],
 }
 
 /// A group signature to verify, with what it must verify against.
@@ -181,16 +205,19 @@ fn settle<S: Statement + Clone>(
     }
 }
 
-/// The verifying keys of the three circuits, prepared once.
+/// The verifying keys of the circuits, prepared once.
 pub struct VerifyingKeys {
     pub registration: PreparedVerifyingKey,
     pub authorization: PreparedVerifyingKey,
     pub extraction: PreparedVerifyingKey,
+    pub withdrawal: PreparedVerifyingKey,
 }
 
 pub struct Machine {
     chain_id: String,
     authorities: BTreeSet<[u8; 32]>,
+    /// The genesis validators' ed25519 keys, in genesis order: seed 003's miners.
+    validators: Vec<[u8; 32]>,
     keys: VerifyingKeys,
     /// Decompressing a group key costs more than a signature check; keys are immutable per
     /// (bytes), so parse each once.
@@ -206,6 +233,7 @@ enum Claim {
     Registration(RegistrationStatement),
     Authorization(AuthorizationStatement),
     Extraction(ExtractionStatement),
+    Withdrawal(WithdrawalStatement),
 }
 
 impl Machine {
@@ -213,6 +241,7 @@ impl Machine {
         Self {
             chain_id: genesis.chain_id.clone(),
             authorities: genesis.authority_keys().collect(),
+            validators: genesis.validator_keys().collect(),
             keys,
             group_keys: Mutex::default(),
         }
@@ -238,6 +267,26 @@ impl Machine {
             .expect("cache lock")
             .insert(hash, key.clone());
         Ok((hash, key))
+    }
+
+    /// A genesis authority's signature over the transaction (group creation, payouts, revenue).
+    fn check_authority(
+        &self,
+        tx: &Transaction,
+        authority: &ed25519::PublicKey,
+        signature: &ed25519::Signature,
+    ) -> Result<(), TxError> {
+        if !self.authorities.contains(authority.as_ref()) {
+            return Err(TxError::NotAnAuthority);
+        }
+        if !authority.verify(
+            AUTHORITY_NAMESPACE,
+            &tx.signed_message(&self.chain_id),
+            signature,
+        ) {
+            return Err(TxError::BadAuthoritySignature);
+        }
+        Ok(())
     }
 
     fn group(state: &dyn Kv, group: &GroupId) -> Result<GroupRecord, TxError> {
@@ -299,15 +348,7 @@ impl Machine {
         };
         Ok(match tx {
             Transaction::CreateGroup(body) => {
-                if !self.authorities.contains(body.authority.as_ref()) {
-                    return Err(TxError::NotAnAuthority);
-                }
-                if !body
-                    .authority
-                    .verify(AUTHORITY_NAMESPACE, &message(), &body.signature)
-                {
-                    return Err(TxError::BadAuthoritySignature);
-                }
+                self.check_authority(tx, &body.authority, &body.signature)?;
                 self.group_key(&body.public_key)
                     .map_err(|reason| TxError::Malformed {
                         what: "group public key",
@@ -382,6 +423,25 @@ impl Machine {
                 }
                 pending(None, None, None)
             }
+            Transaction::Payout(body) => {
+                self.check_authority(tx, &body.authority, &body.signature)?;
+                pending(None, None, None)
+            }
+            Transaction::Revenue(body) => {
+                self.check_authority(tx, &body.authority, &body.signature)?;
+                pending(None, None, None)
+            }
+            Transaction::Withdraw(body) => {
+                let statement = WithdrawalStatement {
+                    pk: body.pk.0,
+                    binding: binding(),
+                };
+                pending(
+                    None,
+                    None,
+                    Some((Claim::Withdrawal(statement), proof(&body.proof)?)),
+                )
+            }
         })
     }
 
@@ -399,6 +459,7 @@ impl Machine {
         let mut registrations = Vec::new();
         let mut authorizations = Vec::new();
         let mut extractions = Vec::new();
+        let mut withdrawals = Vec::new();
         for (index, tx) in txs.iter().enumerate() {
             match self.check_signatures(state, tx) {
                 Ok(pending) => {
@@ -409,6 +470,7 @@ impl Machine {
                         Some((Claim::Registration(s), p)) => registrations.push((index, s, p)),
                         Some((Claim::Authorization(s), p)) => authorizations.push((index, s, p)),
                         Some((Claim::Extraction(s), p)) => extractions.push((index, s, p)),
+                        Some((Claim::Withdrawal(s), p)) => withdrawals.push((index, s, p)),
                         None => {}
                     }
                     results.push(Ok(pending.checked));
@@ -436,6 +498,13 @@ impl Machine {
             &self.keys.extraction,
             extractions,
             Kind::Extract,
+            &mut results,
+            &mut rng,
+        );
+        settle(
+            &self.keys.withdrawal,
+            withdrawals,
+            Kind::Withdraw,
             &mut results,
             &mut rng,
         );
@@ -646,6 +715,55 @@ impl Machine {
                 }
                 state::write(state, key, &body.nonce);
             }
+            Transaction::Payout(body) => {
+                let key = state::fsp_key(body.authority.as_ref());
+                let mut fsp: FspRecord = state::read(state, &key).unwrap_or_default();
+                if body.terms.from_height <= fsp.paid_through {
+                    return Err(TxError::EpochAlreadyPaid {
+                        paid_through: fsp.paid_through,
+                    });
+                }
+                let amounts = rewards::payout_amounts(state, env.height, &body.terms)?;
+                for (mdap, amount) in body.terms.mdaps.iter().zip(&amounts) {
+                    rewards::credit(state, &AccountId::Pseudonym(mdap.pk), *amount)?;
+                }
+                fsp.paid_through = body.terms.to_height;
+                fsp.paid_out = fsp.paid_out.saturating_add(amounts.iter().sum());
+                state::write(state, key, &fsp);
+            }
+            Transaction::Revenue(body) => {
+                let split =
+                    rewards::revenue_split(state, env.height, &self.validators, &body.terms)?;
+                for (account, amount) in &split {
+                    rewards::credit(state, account, *amount)?;
+                }
+                let key = state::fsp_key(body.authority.as_ref());
+                let mut fsp: FspRecord = state::read(state, &key).unwrap_or_default();
+                fsp.revenue = fsp.revenue.saturating_add(body.terms.fee);
+                state::write(state, key, &fsp);
+            }
+            Transaction::Withdraw(body) => {
+                let id = AccountId::Pseudonym(body.pk);
+                let mut account = state::account(state, &id);
+                if body.nonce != account.nonce {
+                    return Err(TxError::WrongNonce {
+                        expected: account.nonce,
+                        got: body.nonce,
+                    });
+                }
+                if body.amount == 0 {
+                    return Err(TxError::EmptyWithdrawal);
+                }
+                if body.amount > account.balance {
+                    return Err(TxError::InsufficientBalance {
+                        balance: account.balance,
+                        amount: body.amount,
+                    });
+                }
+                account.balance -= body.amount;
+                account.nonce += 1;
+                state::write(state, state::account_key(&id), &account);
+            }
         }
         state::write(
             state,
@@ -667,6 +785,7 @@ impl Machine {
     pub fn finish_block(state: &mut Overlay, env: BlockEnv) {
         tree::finish_block(state, TreeId::Registration);
         tree::finish_block(state, TreeId::Authorization);
+        state.put(state::proposer_key(env.height), env.proposer.to_vec());
         state::write(
             state,
             state::head_key(),

@@ -16,6 +16,9 @@
 //! | `E` / `e` | α, seq / α | [`AuditEvent`] / event count |
 //! | `P` / `p` | pseudonym, seq / pseudonym | [`AuditEvent`] / event count |
 //! | `r`, `n`, `q`, `s` | tree … | commitment trees ([`crate::tree`]) |
+//! | `R` | [`AccountId`] | [`Account`]: a reward balance |
+//! | `F` | FSP authority | [`FspRecord`]: the last epoch it paid, what it credited |
+//! | `B` | height | the ed25519 key of the block's proposer |
 
 use crate::{
     store::{Kv, Overlay},
@@ -114,6 +117,80 @@ pub struct AuditEvent {
     pub position: Option<u64>,
 }
 
+/// Who a reward account belongs to.
+///
+/// - a **pseudonym** `pk = H_pk(sk)`: patients and data users; withdrawn with a zero-knowledge
+///   proof of `sk`, so the account never links to a person;
+/// - a **group**: a data-owner institution (seed 003's `H_i`), paid revenue shares;
+/// - a **validator**, by its ed25519 key: seed 003's miners, paid for the blocks they proposed.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountId {
+    Pseudonym(Field),
+    Group(GroupId),
+    Validator(#[serde(with = "crate::types::hex_bytes")] [u8; 32]),
+}
+
+impl AccountId {
+    fn key_suffix(&self) -> Vec<u8> {
+        match self {
+            Self::Pseudonym(pk) => [&[b'p'][..], &pk.to_bytes()].concat(),
+            Self::Group(group) => [&[b'g'][..], group.as_str().as_bytes()].concat(),
+            Self::Validator(key) => [&[b'v'][..], key].concat(),
+        }
+    }
+
+    /// Parses the text form of [`fmt::Display`]: 64 hex digits (a pseudonym),
+    /// `group:<name>` or `validator:<64 hex digits>`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        if let Some(name) = text.strip_prefix("group:") {
+            return GroupId::new(name).map(Self::Group);
+        }
+        if let Some(key) = text.strip_prefix("validator:") {
+            return hex::decode(key)
+                .ok()
+                .and_then(|bytes| bytes.try_into().ok())
+                .map(Self::Validator)
+                .ok_or_else(|| "a validator key is 64 hex digits".to_string());
+        }
+        Field::from_hex(text.strip_prefix("pk:").unwrap_or(text))
+            .map(Self::Pseudonym)
+            .ok_or_else(|| {
+                "an account is a pseudonym (64 hex digits), group:<name> or validator:<hex>"
+                    .to_string()
+            })
+    }
+}
+
+impl std::fmt::Display for AccountId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Pseudonym(pk) => write!(f, "{pk}"),
+            Self::Group(group) => write!(f, "group:{group}"),
+            Self::Validator(key) => write!(f, "validator:{}", hex::encode(key)),
+        }
+    }
+}
+
+/// A reward balance in tokens (the smallest unit), and the nonce its next withdrawal must carry.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    pub balance: u128,
+    pub nonce: u64,
+}
+
+/// What an authority acting as FSP has paid: payouts cover epochs in increasing order, never twice.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FspRecord {
+    /// The last height of the last epoch paid out (0: none yet).
+    pub paid_through: u64,
+    /// Tokens credited by its payouts.
+    pub paid_out: u128,
+    /// Tokens credited by the revenues it recorded.
+    pub revenue: u128,
+}
+
 fn key(prefix: u8, parts: &[&[u8]]) -> Vec<u8> {
     let mut key = vec![prefix];
     for part in parts {
@@ -153,6 +230,20 @@ pub fn tx_key(id: &Hash) -> Vec<u8> {
 }
 pub fn nonce_key(author: &[u8]) -> Vec<u8> {
     key(b'N', &[author])
+}
+pub fn account_key(account: &AccountId) -> Vec<u8> {
+    key(b'R', &[&account.key_suffix()])
+}
+pub fn fsp_key(authority: &[u8]) -> Vec<u8> {
+    key(b'F', &[authority])
+}
+pub fn proposer_key(height: u64) -> Vec<u8> {
+    key(b'B', &[&height.to_be_bytes()])
+}
+
+/// The account's balance and nonce; an account never credited is empty.
+pub fn account(state: &dyn Kv, account: &AccountId) -> Account {
+    read(state, &account_key(account)).unwrap_or_default()
 }
 
 /// Reads a record; state is written only by this crate, so a record that does not decode means

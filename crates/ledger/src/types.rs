@@ -177,6 +177,58 @@ impl Read for GroupId {
     }
 }
 
+/// A nonnegative rational parameter `num / den` of an incentive model, published in a transaction
+/// (seed 000 Appendix A.2's τ, b, φ, ρ, a, σ). Exact, so every validator computes the same
+/// payout. Decoding refuses a zero denominator.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct Ratio {
+    pub num: u64,
+    pub den: u64,
+}
+
+impl Ratio {
+    pub const fn new(num: u64, den: u64) -> Self {
+        Self { num, den }
+    }
+
+    pub const fn integer(value: u64) -> Self {
+        Self { num: value, den: 1 }
+    }
+
+    /// The exact value, for the incentive crate.
+    pub fn to_rational(self) -> medshare_incentive::Rational {
+        medshare_incentive::Rational::new(self.num.into(), self.den.into())
+    }
+}
+
+impl fmt::Debug for Ratio {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.num, self.den)
+    }
+}
+
+impl Write for Ratio {
+    fn write(&self, buf: &mut impl BufMut) {
+        self.num.write(buf);
+        self.den.write(buf);
+    }
+}
+
+impl FixedSize for Ratio {
+    const SIZE: usize = 16;
+}
+
+impl Read for Ratio {
+    type Cfg = ();
+    fn read_cfg(buf: &mut impl Buf, _: &()) -> Result<Self, CodecError> {
+        let (num, den) = (u64::read(buf)?, u64::read(buf)?);
+        if den == 0 {
+            return Err(CodecError::Invalid("Ratio", "zero denominator"));
+        }
+        Ok(Self { num, den })
+    }
+}
+
 /// A 32-byte SHA-256 digest: transaction ids, block digests, Merkle roots of transactions.
 pub type Hash = [u8; 32];
 

@@ -1,19 +1,28 @@
 //! The sharing mechanism end to end on the state machine alone, with real proofs and real group
-//! signatures: enroll, register, authorize, extract, audit, revoke — and the attacks.
+//! signatures: enroll, register, authorize, extract, audit, revoke; the rewards paid for it
+//! (payouts, revenue shares, withdrawals) — and the attacks.
 
 use commonware_cryptography::{Signer, ed25519};
 use medshare_crypto::{
     groupsig::{GroupPublicKey, IssuingKey, MemberKey, MemberRegistry, generate_group},
     poseidon::{Fr, Salt, SecretKey, alpha_from_digest},
 };
+use medshare_incentive::{
+    Rational,
+    apportion::apportion,
+    shapley::{
+        exact_by_subsets,
+        simple::{F1Scores, SimpleModel},
+    },
+};
 use medshare_ledger::{
-    BlockEnv, Checked, Field, GroupId, Kv, Machine, Overlay, Transaction, TxError, VerifyingKeys,
-    build,
+    AccountId, BlockEnv, Checked, Field, GroupId, Kv, Machine, Overlay, Ratio, Transaction,
+    TxError, VerifyingKeys, build,
     genesis::{AuthorityInfo, Genesis, ValidatorInfo, VerifyingKeyDigests},
-    state::{self, AuditLog, MdaRecord},
+    state::{self, AuditLog, FspRecord, MdaRecord},
     store::MemoryStore,
     tree::{self, TreeId},
-    tx::Kind,
+    tx::{Kind, PayoutMdap, PayoutTerms, RevenueTerms},
 };
 use medshare_zk::{CircuitId, ProvingKey, setup};
 use rand::{SeedableRng, rngs::StdRng};
@@ -21,11 +30,13 @@ use sha2::{Digest, Sha256};
 use std::{collections::HashMap, sync::OnceLock};
 
 const CHAIN: &str = "medshare-test";
+const VALIDATORS: u64 = 4;
 
 struct Keys {
     registration: ProvingKey,
     authorization: ProvingKey,
     extraction: ProvingKey,
+    withdrawal: ProvingKey,
     digests: VerifyingKeyDigests,
 }
 
@@ -38,14 +49,17 @@ fn keys() -> &'static Keys {
         let (registration, reg_vk) = keygen(CircuitId::Registration);
         let (authorization, auth_vk) = keygen(CircuitId::Authorization);
         let (extraction, ext_vk) = keygen(CircuitId::Extraction);
+        let (withdrawal, wd_vk) = keygen(CircuitId::Withdrawal);
         Keys {
             registration,
             authorization,
             extraction,
+            withdrawal,
             digests: VerifyingKeyDigests {
                 registration: hex::encode(reg_vk.digest()),
                 authorization: hex::encode(auth_vk.digest()),
                 extraction: hex::encode(ext_vk.digest()),
+                withdrawal: hex::encode(wd_vk.digest()),
             },
         }
     })
@@ -57,6 +71,7 @@ fn verifying_keys() -> VerifyingKeys {
         registration: keys.registration.verifying_key().prepare(),
         authorization: keys.authorization.verifying_key().prepare(),
         extraction: keys.extraction.verifying_key().prepare(),
+        withdrawal: keys.withdrawal.verifying_key().prepare(),
     }
 }
 
@@ -71,22 +86,34 @@ struct World {
     group_key: GroupPublicKey,
     issuing: IssuingKey,
     registry: MemberRegistry,
+    /// The genesis validators' keys; they propose blocks in turn.
+    validators: Vec<[u8; 32]>,
 }
 
 impl World {
     fn new() -> Self {
         let mut rng = StdRng::seed_from_u64(7);
         let authority = ed25519::PrivateKey::from_seed(11);
+        let validators: Vec<[u8; 32]> = (1..=VALIDATORS)
+            .map(|seed| {
+                let key = ed25519::PrivateKey::from_seed(seed).public_key();
+                key.as_ref().try_into().unwrap()
+            })
+            .collect();
         let genesis = Genesis {
             chain_id: CHAIN.into(),
             timestamp_ms: 1,
-            validators: vec![ValidatorInfo {
-                name: "v0".into(),
-                public_key: hex::encode(ed25519::PrivateKey::from_seed(1).public_key().as_ref()),
-                p2p: "127.0.0.1:1".parse().unwrap(),
-                api: "127.0.0.1:2".parse().unwrap(),
-                storage_key: None,
-            }],
+            validators: validators
+                .iter()
+                .enumerate()
+                .map(|(i, key)| ValidatorInfo {
+                    name: format!("v{i}"),
+                    public_key: hex::encode(key),
+                    p2p: "127.0.0.1:1".parse().unwrap(),
+                    api: "127.0.0.1:2".parse().unwrap(),
+                    storage_key: None,
+                })
+                .collect(),
             verifying_keys: keys().digests.clone(),
             authorities: vec![AuthorityInfo {
                 name: "st-marys".into(),
@@ -112,6 +139,7 @@ impl World {
             group_key,
             issuing,
             registry,
+            validators,
         };
         let create = build::create_group(
             CHAIN,
@@ -126,15 +154,21 @@ impl World {
     /// Executes one block; on success commits it and returns the receipts' positions.
     fn block(&mut self, txs: Vec<Transaction>) -> Result<Vec<Option<u64>>, (usize, TxError)> {
         self.height += 1;
-        let env = BlockEnv {
-            height: self.height,
-            timestamp_ms: 1000 * self.height,
-        };
+        let env = self.env(self.height);
         let (changes, receipts) = self
             .machine
             .execute(&self.store, env, &txs, &HashMap::new())?;
         self.store.apply(&changes);
         Ok(receipts.into_iter().map(|r| r.position).collect())
+    }
+
+    /// Block `height`, proposed by the validators in turn.
+    fn env(&self, height: u64) -> BlockEnv {
+        BlockEnv {
+            height,
+            timestamp_ms: 1000 * height,
+            proposer: self.validators[height as usize % self.validators.len()],
+        }
     }
 
     fn one(&mut self, tx: Transaction) -> Result<Option<u64>, TxError> {
@@ -239,6 +273,37 @@ impl World {
     fn check(&self, tx: &Transaction) -> Result<Checked, TxError> {
         self.machine.check(&self.store, tx)
     }
+
+    /// The state if `tx` ran in the next block, without committing it.
+    fn trial(&self, tx: &Transaction) -> Result<MemoryStore, TxError> {
+        let checked = self.check(tx)?;
+        let mut overlay = Overlay::new(&self.store);
+        self.machine
+            .apply(&mut overlay, self.env(self.height + 1), 0, tx, &checked)?;
+        let changes = overlay.into_changes();
+        let mut store = self.store.clone();
+        store.apply(&changes);
+        Ok(store)
+    }
+
+    fn withdraw(&mut self, sk: &SecretKey, amount: u128, nonce: u64) -> Transaction {
+        build::withdraw(
+            build::Withdrawal {
+                chain_id: CHAIN,
+                sk,
+                amount,
+                destination: b"iban:CH93 0076 2011 6238 5295 7".to_vec(),
+                nonce,
+                proving_key: &keys().withdrawal,
+            },
+            &mut self.rng,
+        )
+        .unwrap()
+    }
+}
+
+fn balance(state: &dyn Kv, account: AccountId) -> u128 {
+    state::account(state, &account).balance
 }
 
 fn alpha(tx: &Transaction) -> Fr {
@@ -411,10 +476,7 @@ fn authorization_needs_a_recent_root_and_the_owners_key() {
         group_key: w.check(&authorize).unwrap().group_key,
     };
     let mut overlay = Overlay::new(&w.store);
-    let env = BlockEnv {
-        height: 99,
-        timestamp_ms: 99,
-    };
+    let env = w.env(99);
     assert_eq!(
         w.machine.apply(
             &mut overlay,
@@ -460,4 +522,330 @@ fn revoked_members_cannot_register_and_the_rest_update() {
     let impostor = ed25519::PrivateKey::from_seed(99);
     let forged = build::advance_group_epoch(CHAIN, w.group.clone(), &revocation, &impostor);
     assert_eq!(w.check(&forged), Err(TxError::BadAuthoritySignature));
+}
+
+/// Seed 000 Fig. 3's quadratic model (Appendix A.2) for two MDAPs, at 1000 tokens per unit.
+fn fig3_terms(pks: [Fr; 2], from_height: u64, to_height: u64, budget: u128) -> PayoutTerms {
+    let mdap = |pk| PayoutMdap {
+        pk: Field(pk),
+        holdings: 10,
+        tau: Ratio::new(1, 5),
+        b: Ratio::integer(15),
+    };
+    PayoutTerms {
+        from_height,
+        to_height,
+        budget,
+        tokens_per_unit: 1000,
+        mdaps: vec![mdap(pks[0]), mdap(pks[1])],
+        phi: vec![Ratio::new(1, 5)],
+        rho: Ratio::integer(2),
+        a: Ratio::integer(15),
+        sigma: Ratio::integer(2),
+    }
+}
+
+/// `⌊1000 · V(h)⌋` for Fig. 3, by hand from (E.9): with g = 10, τ = φ = 1/5, ρ = σ = 2 and
+/// a = b = 15 the symmetric first-order condition is 2(15 − h) + h/5 − 2(5 + h) − 2h = 0, so
+/// h* = 100/29; x = τ g (b − h*) + φ h* = 690/29; B(g) − B(g − h*) + C(h*) = 10h* + 2h*² =
+/// 49000/841, so y = 49000/841 − x h* = −20000/841 and V(h) = (690·29·h − 20000)/841.
+fn fig3_tokens(h: u128) -> u128 {
+    1000 * (690 * 29 * h - 20000) / 841
+}
+
+#[test]
+fn payouts_pay_the_valorization_of_the_mdas_each_pseudonym_authorized() {
+    let mut w = World::new();
+    let member = w.enroll("hospital-records");
+    let (sk_1, sk_2) = (SecretKey::random(&mut w.rng), SecretKey::random(&mut w.rng));
+    let salt = Salt::random(&mut w.rng);
+    let (pk_h, pk_h2) = (
+        SecretKey::random(&mut w.rng).public_key(),
+        SecretKey::random(&mut w.rng).public_key(),
+    );
+    let registrations = vec![
+        w.register(&member, &sk_1, &salt, b"scan a"),
+        w.register(&member, &sk_1, &salt, b"scan b"),
+        w.register(&member, &sk_1, &salt, b"scan c"),
+        w.register(&member, &sk_2, &salt, b"scan d"),
+    ];
+    let alphas: Vec<Fr> = registrations.iter().map(alpha).collect();
+    let positions = w.block(registrations).unwrap();
+    // MDAP 1 authorizes two of its MDAs, one of them to two users (still one MDA shared): h = 2.
+    // MDAP 2 authorizes its one MDA: h = 1. MDAP 1's third MDA is never shared.
+    let grants = [
+        (&sk_1, 0, pk_h),
+        (&sk_1, 0, pk_h2),
+        (&sk_1, 1, pk_h),
+        (&sk_2, 3, pk_h),
+    ];
+    let authorizations = grants
+        .into_iter()
+        .map(|(sk, i, user)| {
+            let salt_auth = Salt::random(&mut w.rng);
+            let position = positions[i].unwrap();
+            w.authorize(&member, sk, &salt, &salt_auth, alphas[i], position, user)
+        })
+        .collect();
+    w.block(authorizations).unwrap();
+    let epoch_end = w.height;
+    let pks = [sk_1.public_key(), sk_2.public_key()];
+    let account = |i: usize| AccountId::Pseudonym(Field(pks[i]));
+
+    // An epoch before the authorizations pays nothing.
+    let early = w
+        .trial(&build::payout(
+            CHAIN,
+            fig3_terms(pks, 1, 2, 1_000_000),
+            &w.authority,
+        ))
+        .unwrap();
+    assert_eq!(
+        (balance(&early, account(0)), balance(&early, account(1))),
+        (0, 0)
+    );
+
+    // A budget below what is due is apportioned by the dues and spent exactly:
+    // 20000 · (23804, 11) / 23815 = (19990.76…, 9.24…) → (19991, 9).
+    let (due_1, due_2) = (fig3_tokens(2), fig3_tokens(1));
+    assert_eq!((due_1, due_2), (23_804, 11));
+    let capped = w
+        .trial(&build::payout(
+            CHAIN,
+            fig3_terms(pks, 1, epoch_end, 20_000),
+            &w.authority,
+        ))
+        .unwrap();
+    let paid = (balance(&capped, account(0)), balance(&capped, account(1)));
+    assert_eq!(paid, (19_991, 9));
+    assert_eq!(paid.0 + paid.1, 20_000);
+
+    let payout = build::payout(
+        CHAIN,
+        fig3_terms(pks, 1, epoch_end, 1_000_000),
+        &w.authority,
+    );
+    w.one(payout).unwrap();
+    assert_eq!(balance(&w.store, account(0)), due_1);
+    assert_eq!(balance(&w.store, account(1)), due_2);
+    let fsp: FspRecord =
+        state::read(&w.store, &state::fsp_key(w.authority.public_key().as_ref())).unwrap();
+    assert_eq!((fsp.paid_through, fsp.paid_out), (epoch_end, due_1 + due_2));
+
+    // The same epoch, or one overlapping it, cannot be paid again; nor can an epoch not over.
+    for (from, to) in [(1, epoch_end), (epoch_end, epoch_end + 1)] {
+        let again = build::payout(CHAIN, fig3_terms(pks, from, to, 999_999), &w.authority);
+        assert_eq!(
+            w.one(again),
+            Err(TxError::EpochAlreadyPaid {
+                paid_through: epoch_end
+            })
+        );
+    }
+    let unfinished = build::payout(
+        CHAIN,
+        fig3_terms(pks, epoch_end + 1, epoch_end + 5, 1_000_000),
+        &w.authority,
+    );
+    assert!(matches!(w.one(unfinished), Err(TxError::BadEpoch { .. })));
+    // Parameters outside the model's assumptions (τ = 0, a φ per pair missing) are refused.
+    let mut flat = fig3_terms(pks, epoch_end + 1, epoch_end + 1, 1);
+    flat.mdaps[0].tau = Ratio::integer(0);
+    let mut no_phi = fig3_terms(pks, epoch_end + 1, epoch_end + 1, 1);
+    no_phi.phi.clear();
+    w.block(Vec::new()).unwrap();
+    let root_before = w.store.root();
+    for terms in [flat, no_phi] {
+        let tx = build::payout(CHAIN, terms, &w.authority);
+        assert!(matches!(w.one(tx), Err(TxError::BadIncentiveParameters(_))));
+    }
+    // Only a genesis authority acts as the FSP.
+    let impostor = ed25519::PrivateKey::from_seed(99);
+    let forged = build::payout(
+        CHAIN,
+        fig3_terms(pks, epoch_end + 1, epoch_end + 1, 1),
+        &impostor,
+    );
+    assert_eq!(w.check(&forged), Err(TxError::NotAnAuthority));
+    assert_eq!(w.store.root(), root_before);
+}
+
+#[test]
+fn revenue_is_split_by_shapley_values_to_the_token() {
+    let mut w = World::new();
+    let (clinic_key, _, _) = generate_group(&mut w.rng);
+    let clinic = GroupId::new("city-clinic").unwrap();
+    let create = build::create_group(CHAIN, clinic.clone(), &clinic_key, &w.authority);
+    w.one(create).unwrap();
+    while w.height < 8 {
+        w.block(Vec::new()).unwrap();
+    }
+    let third_party = Field(SecretKey::random(&mut w.rng).public_key());
+    let f1 = vec![0, 600_000_000, 700_000_000, 900_000_000];
+    let fee = 1_000_003;
+    let owners = vec![w.group.clone(), clinic.clone()];
+    let terms = |from_height, to_height| RevenueTerms {
+        fee,
+        reference: b"invoice 2024-117".to_vec(),
+        from_height,
+        to_height,
+        owners: owners.clone(),
+        f1: f1.clone(),
+        third_party,
+    };
+    let accounts: Vec<AccountId> = [
+        AccountId::Group(w.group.clone()),
+        AccountId::Group(clinic.clone()),
+    ]
+    .into_iter()
+    .chain(w.validators.iter().map(|v| AccountId::Validator(*v)))
+    .chain([AccountId::Pseudonym(third_party)])
+    .collect();
+
+    // Blocks 1..=8: every validator proposed two, so all weigh alike. Independently of the closed
+    // form (7.10): the Shapley values (7.3) of the simple model's game by brute force over its
+    // 2^7 coalitions, apportioned by largest remainder.
+    let revenue = build::revenue(CHAIN, terms(1, 8), &w.authority);
+    w.one(revenue.clone()).unwrap();
+    let model = SimpleModel::new(F1Scores::new(2, f1.clone()).unwrap(), 4).unwrap();
+    let shapley: Vec<Rational> = exact_by_subsets(&model).unwrap();
+    let expected = apportion(fee, &shapley).unwrap();
+    let credited: Vec<u128> = accounts
+        .iter()
+        .map(|a| balance(&w.store, a.clone()))
+        .collect();
+    assert_eq!(credited, expected);
+    assert_eq!(credited.iter().sum::<u128>(), fee);
+    assert!(credited.iter().all(|c| *c > 0));
+
+    // Blocks 1..=3 were proposed by validators 1, 2 and 3: validator 0 earns nothing of that fee,
+    // the others a third each of the miners' share; still nothing is lost.
+    let skewed = w
+        .trial(&build::revenue(CHAIN, terms(1, 3), &w.authority))
+        .unwrap();
+    let gained: Vec<u128> = accounts
+        .iter()
+        .zip(&credited)
+        .map(|(a, before)| balance(&skewed, a.clone()) - before)
+        .collect();
+    assert_eq!(gained.iter().sum::<u128>(), fee);
+    assert_eq!(gained[2], 0);
+    assert!(
+        gained[3..6]
+            .iter()
+            .all(|g| g.abs_diff(gained[3]) <= 1 && *g > 0)
+    );
+
+    // A replay, an unknown owner, a wrong F1 table, a period not over: refused, nothing changes.
+    let root = w.store.root();
+    assert!(matches!(w.one(revenue), Err(TxError::Replayed(_))));
+    let mut stranger = terms(1, 8);
+    stranger.owners[1] = GroupId::new("nowhere").unwrap();
+    let mut short_table = terms(1, 8);
+    short_table.f1.pop();
+    let refusals = [
+        (stranger, "unknown group"),
+        (short_table, "F1 table"),
+        (terms(5, 50), "period not over"),
+    ];
+    for (terms, what) in refusals {
+        let tx = build::revenue(CHAIN, terms, &w.authority);
+        let result = w.one(tx);
+        assert!(
+            matches!(
+                result,
+                Err(TxError::UnknownGroup(_)
+                    | TxError::BadIncentiveParameters(_)
+                    | TxError::BadEpoch { .. })
+            ),
+            "{what}: {result:?}"
+        );
+    }
+    assert_eq!(w.store.root(), root);
+}
+
+#[test]
+fn withdrawals_need_the_key_the_next_nonce_and_the_balance() {
+    let mut w = World::new();
+    let sk = SecretKey::random(&mut w.rng);
+    let pk = Field(sk.public_key());
+    let account = AccountId::Pseudonym(pk);
+    // The pseudonym earns a third party's share of a fee.
+    let terms = RevenueTerms {
+        fee: 10_000,
+        reference: Vec::new(),
+        from_height: 1,
+        to_height: 1,
+        owners: vec![w.group.clone()],
+        f1: vec![0, 800_000_000],
+        third_party: pk,
+    };
+    w.one(build::revenue(CHAIN, terms, &w.authority)).unwrap();
+    let earned = balance(&w.store, account.clone());
+    assert!(earned > 1_000);
+    let root = w.store.root();
+
+    // More than the balance: refused. An empty account has nothing to withdraw either.
+    let overdraft = w.withdraw(&sk, earned + 1, 0);
+    assert_eq!(
+        w.one(overdraft),
+        Err(TxError::InsufficientBalance {
+            balance: earned,
+            amount: earned + 1
+        })
+    );
+    let stranger = SecretKey::random(&mut w.rng);
+    let empty = w.withdraw(&stranger, 1, 0);
+    assert!(matches!(
+        w.one(empty.clone()),
+        Err(TxError::InsufficientBalance { balance: 0, .. })
+    ));
+
+    // Redirected: the proof of a genuine withdrawal, with another destination.
+    let genuine = w.withdraw(&sk, 1_000, 0);
+    let Transaction::Withdraw(mut redirected) = genuine.clone() else {
+        unreachable!()
+    };
+    redirected.destination = b"attacker's account".to_vec();
+    assert_eq!(
+        w.check(&Transaction::Withdraw(redirected)),
+        Err(TxError::InvalidProof(Kind::Withdraw))
+    );
+    // Forged: someone without sk grafts the proof of their own withdrawal onto one from pk.
+    let (Transaction::Withdraw(mut forged), Transaction::Withdraw(donor)) =
+        (genuine.clone(), empty)
+    else {
+        unreachable!()
+    };
+    forged.proof = donor.proof;
+    assert_eq!(
+        w.check(&Transaction::Withdraw(forged)),
+        Err(TxError::InvalidProof(Kind::Withdraw))
+    );
+    assert_eq!(w.store.root(), root);
+
+    // The genuine one moves the tokens and uses the nonce.
+    w.one(genuine.clone()).unwrap();
+    assert_eq!(
+        state::account(&w.store, &account),
+        state::Account {
+            balance: earned - 1_000,
+            nonce: 1
+        }
+    );
+    // Replayed as is, or proven afresh with the used nonce: refused.
+    assert!(matches!(w.one(genuine), Err(TxError::Replayed(_))));
+    let stale = w.withdraw(&sk, 1_000, 0);
+    assert_eq!(
+        w.one(stale),
+        Err(TxError::WrongNonce {
+            expected: 1,
+            got: 0
+        })
+    );
+    let nothing = w.withdraw(&sk, 0, 1);
+    assert_eq!(w.one(nothing), Err(TxError::EmptyWithdrawal));
+    let rest = w.withdraw(&sk, earned - 1_000, 1);
+    w.one(rest).unwrap();
+    assert_eq!(balance(&w.store, account), 0);
 }

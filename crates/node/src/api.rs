@@ -28,9 +28,9 @@ use commonware_consensus::{
     types::Height,
 };
 use medshare_api::{
-    AuditEventView, AuditView, AuthorizationView, BlockTx, BlockView, ErrorBody, ErrorCode,
-    ErrorDetail, ExtractionView, GroupView, MdaView, PathView, RevocationView, Status,
-    SubmitRequest, Submitted, TreeView, TxStatus,
+    AccountView, AuditEventView, AuditView, AuthorizationView, BlockTx, BlockView, ErrorBody,
+    ErrorCode, ErrorDetail, ExtractionView, FspView, GroupView, MdaView, PathView, RevocationView,
+    Status, SubmitRequest, Submitted, TreeView, TxStatus,
 };
 use medshare_ledger::{
     Field, Genesis, GroupId, Hash, Kv, Transaction, TxError,
@@ -159,6 +159,8 @@ type ApiResult<T> = Result<Json<T>, ApiError>;
         pseudonym_audit,
         authorization,
         extraction,
+        account,
+        fsp,
         tree_info,
         tree_path
     ),
@@ -197,6 +199,8 @@ pub fn router(state: ApiState) -> Router {
         .route("/v1/pseudonyms/{pk}/audit", get(pseudonym_audit))
         .route("/v1/authorizations/{re_auth}", get(authorization))
         .route("/v1/extractions/{epk}", get(extraction))
+        .route("/v1/accounts/{account}", get(account))
+        .route("/v1/fsps/{authority}", get(fsp))
         .route("/v1/trees/{tree}", get(tree_info))
         .route("/v1/trees/{tree}/paths/{position}", get(tree_path))
         .layer(DefaultBodyLimit::max(MAX_BODY))
@@ -282,10 +286,11 @@ async fn genesis(State(api): State<ApiState>) -> Json<Genesis> {
     Json(api.genesis.as_ref().clone())
 }
 
-/// A Groth16 proving key (`registration`, `authorization` or `extraction`), for clients. Its
+/// A Groth16 proving key (`registration`, `authorization`, `extraction` or `withdrawal`), for
+/// clients. Its
 /// verifying key must match the digest in genesis: clients check it.
 #[utoipa::path(get, path = "/v1/keys/{circuit}", tag = "chain",
-    params(("circuit" = String, Path, description = "registration, authorization or extraction")),
+    params(("circuit" = String, Path, description = "registration, authorization, extraction or withdrawal")),
     responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>), (status = 404, body = ErrorBody)))]
 async fn proving_key(
     State(api): State<ApiState>,
@@ -294,7 +299,7 @@ async fn proving_key(
     let Some(circuit) = CircuitId::ALL.into_iter().find(|c| c.name() == circuit) else {
         return Err(ApiError::not_found(
             ErrorCode::UnknownKey,
-            "circuit must be registration, authorization or extraction",
+            "circuit must be registration, authorization, extraction or withdrawal",
         ));
     };
     let path = api.keys_dir.join(format!("{}.pk", circuit.name()));
@@ -660,6 +665,31 @@ async fn extraction(
     Ok(Json(record.into()))
 }
 
+/// A reward account: balance and next withdrawal nonce. An account never credited is empty.
+#[utoipa::path(get, path = "/v1/accounts/{account}", tag = "rewards",
+    params(("account" = String, Path, description = "a pseudonym (64 hex digits), group:<name> or validator:<hex>")),
+    responses((status = 200, body = AccountView), (status = 400, body = ErrorBody)))]
+async fn account(
+    State(api): State<ApiState>,
+    Path(account): Path<String>,
+) -> ApiResult<AccountView> {
+    let id = state::AccountId::parse(&account)
+        .map_err(|e| ApiError::bad_request(ErrorCode::InvalidAccount, e))?;
+    let record = state::account(&api.chain.db.snapshot(), &id);
+    Ok(Json(AccountView::new(&id, record)))
+}
+
+/// What a genesis authority acting as FSP has paid out, and through which height.
+#[utoipa::path(get, path = "/v1/fsps/{authority}", tag = "rewards",
+    params(("authority" = String, Path, description = "the authority's ed25519 key, 64 hex digits")),
+    responses((status = 200, body = FspView), (status = 400, body = ErrorBody)))]
+async fn fsp(State(api): State<ApiState>, Path(authority): Path<String>) -> ApiResult<FspView> {
+    let authority = parse_hash(&authority, "authority key")?;
+    let record =
+        state::read(&api.chain.db.snapshot(), &state::fsp_key(&authority)).unwrap_or_default();
+    Ok(Json(FspView::new(&authority, record)))
+}
+
 fn parse_tree(name: &str) -> Result<TreeId, ApiError> {
     match name {
         "registration" => Ok(TreeId::Registration),
@@ -794,6 +824,8 @@ mod tests {
             "/v1/pseudonyms/{pk}/audit",
             "/v1/authorizations/{re_auth}",
             "/v1/extractions/{epk}",
+            "/v1/accounts/{account}",
+            "/v1/fsps/{authority}",
             "/v1/trees/{tree}",
             "/v1/trees/{tree}/paths/{position}",
         ] {

@@ -15,7 +15,7 @@ use crate::{
     workers::Workers,
 };
 use commonware_consensus::Heightable;
-use commonware_cryptography::{Digestible, lthash::LtHash, sha256::Digest};
+use commonware_cryptography::{Digestible, ed25519, lthash::LtHash, sha256::Digest};
 use medshare_ledger::{
     Block, BlockEnv, ChangeSet, Checked, Hash, Header, Machine, Overlay, Transaction, TxError,
     block::tx_root,
@@ -294,6 +294,8 @@ impl Chain {
         let env = BlockEnv {
             height: tip.height + 1,
             timestamp_ms: 0,
+            // Read only when a block finishes, which a dry run never does.
+            proposer: [0; 32],
         };
         let mut overlay = Overlay::new(&snapshot);
         self.machine
@@ -333,6 +335,7 @@ impl Chain {
         let env = BlockEnv {
             height: header.height,
             timestamp_ms: header.timestamp_ms,
+            proposer: proposer_bytes(&header.proposer),
         };
         let kv = view.kv();
         let (changes, _) = self.machine.execute(&kv, env, &block.block.txs, checked)?;
@@ -351,6 +354,7 @@ impl Chain {
         let env = BlockEnv {
             height: parent.header().height + 1,
             timestamp_ms: now_ms.max(parent.header().timestamp_ms + 1),
+            proposer: proposer_bytes(&context.leader),
         };
         let kv = view.kv();
         let mut state = Overlay::new(&kv);
@@ -534,4 +538,8 @@ impl Chain {
             .fetch_add(ids.len() as u64, Ordering::Relaxed);
         Ok(())
     }
+}
+
+fn proposer_bytes(key: &ed25519::PublicKey) -> [u8; 32] {
+    key.as_ref().try_into().expect("ed25519 keys are 32 bytes")
 }

@@ -112,7 +112,7 @@ fn open_storage_peer(
     Ok(Some(peer))
 }
 
-/// Loads the three verifying keys and checks them against the digests genesis pins.
+/// Loads the verifying keys and checks them against the digests genesis pins.
 pub fn load_verifying_keys(genesis: &Genesis, dir: &Path) -> Result<VerifyingKeys, RunError> {
     let load = |circuit: CircuitId, expected: &str| -> Result<_, RunError> {
         let path = dir.join(format!("{}.vk", circuit.name()));
@@ -137,6 +137,7 @@ pub fn load_verifying_keys(genesis: &Genesis, dir: &Path) -> Result<VerifyingKey
         registration: load(CircuitId::Registration, &digests.registration)?,
         authorization: load(CircuitId::Authorization, &digests.authorization)?,
         extraction: load(CircuitId::Extraction, &digests.extraction)?,
+        withdrawal: load(CircuitId::Withdrawal, &digests.withdrawal)?,
     })
 }
 

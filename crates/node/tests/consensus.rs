@@ -53,6 +53,7 @@ struct Keys {
     registration: ProvingKey,
     authorization: ProvingKey,
     extraction: ProvingKey,
+    withdrawal: ProvingKey,
 }
 
 fn keys() -> &'static Keys {
@@ -64,6 +65,7 @@ fn keys() -> &'static Keys {
             registration: keygen(CircuitId::Registration),
             authorization: keygen(CircuitId::Authorization),
             extraction: keygen(CircuitId::Extraction),
+            withdrawal: keygen(CircuitId::Withdrawal),
         }
     })
 }
@@ -74,6 +76,7 @@ fn verifying_keys() -> VerifyingKeys {
         registration: k.registration.verifying_key().prepare(),
         authorization: k.authorization.verifying_key().prepare(),
         extraction: k.extraction.verifying_key().prepare(),
+        withdrawal: k.withdrawal.verifying_key().prepare(),
     }
 }
 
@@ -118,6 +121,7 @@ impl Consortium {
                 registration: digest(&k.registration),
                 authorization: digest(&k.authorization),
                 extraction: digest(&k.extraction),
+                withdrawal: digest(&k.withdrawal),
             },
             authorities: vec![AuthorityInfo {
                 name: "hospital".into(),

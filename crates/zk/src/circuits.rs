@@ -1,5 +1,6 @@
 //! The three relations of seed 000's sharing mechanism (§IV, Algorithms 1, 3 and 5), as DESIGN.md
-//! states them, each a typed statement (public inputs) and witness (private inputs).
+//! states them, and the withdrawal of rewards paid to a pseudonym, each a typed statement (public
+//! inputs) and witness (private inputs).
 //!
 //! Every circuit also takes the public `binding = H_bind(transaction)` (DESIGN.md, "departures"),
 //! which ties the proof to the one transaction it was made for.
@@ -19,8 +20,7 @@ mod sealed {
     pub trait Sealed {}
 }
 
-/// The public inputs of one of the three circuits. Sealed: the three statements below are the
-/// only ones.
+/// The public inputs of one of the circuits. Sealed: the statements below are the only ones.
 pub trait Statement: sealed::Sealed + Clone + std::fmt::Debug + Send + Sync {
     /// The private inputs that prove this statement.
     type Witness: Send + Sync;
@@ -277,5 +277,52 @@ impl Statement for ExtractionStatement {
         path.root_for(cs.clone(), &re_auth)?
             .enforce_equal(&root_auth)?;
         hash(cs, Domain::Auth, &[alpha, pk_a, pk_h, salt_auth])?.enforce_equal(&re_auth)
+    }
+}
+
+/// Withdrawal of rewards credited to a pseudonym: "I know `sk` behind `pk`". The amount, the
+/// destination and the account nonce enter only through `binding`, so the proof authorizes that
+/// one withdrawal and cannot be replayed with another nonce or redirected to another destination.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WithdrawalStatement {
+    pub pk: Fr,
+    pub binding: Fr,
+}
+
+/// Private input of a withdrawal.
+#[derive(Clone, Debug)]
+pub struct WithdrawalWitness {
+    pub sk: SecretKey,
+}
+
+impl WithdrawalWitness {
+    /// The statement this witness proves for a transaction hashing to `binding`.
+    pub fn statement(&self, binding: Fr) -> WithdrawalStatement {
+        WithdrawalStatement {
+            pk: self.sk.public_key(),
+            binding,
+        }
+    }
+}
+
+impl sealed::Sealed for WithdrawalStatement {}
+
+impl Statement for WithdrawalStatement {
+    type Witness = WithdrawalWitness;
+    const CIRCUIT: CircuitId = CircuitId::Withdrawal;
+
+    fn public_inputs(&self) -> Vec<Fr> {
+        vec![self.pk, self.binding]
+    }
+
+    fn synthesize(
+        cs: ConstraintSystemRef<Fr>,
+        assignment: Option<(&Self, &Self::Witness)>,
+    ) -> Result<(), SynthesisError> {
+        let (s, w) = (assignment.map(|a| a.0), assignment.map(|a| a.1));
+        let pk = input(&cs, s.map(|s| s.pk))?;
+        binding_input(cs.clone(), s.map(|s| s.binding))?;
+        let sk = witness(&cs, w.map(|w| w.sk.expose_secret()))?;
+        hash(cs, Domain::Pk, &[sk])?.enforce_equal(&pk)
     }
 }

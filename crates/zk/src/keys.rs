@@ -9,7 +9,8 @@
 use crate::circuits::{Circuit, Statement};
 use crate::proof::PreparedVerifyingKey;
 use crate::{
-    AuthorizationStatement, CircuitId, ExtractionStatement, RegistrationStatement, ZkError,
+    AuthorizationStatement, CircuitId, ExtractionStatement, RegistrationStatement,
+    WithdrawalStatement, ZkError,
 };
 use ark_bls12_381::Fr;
 use ark_bls12_381::{Bls12_381, G1Affine, G2Affine};
@@ -46,6 +47,7 @@ pub fn setup<R: RngCore + CryptoRng>(
         CircuitId::Registration => generate::<RegistrationStatement>(rng),
         CircuitId::Authorization => generate::<AuthorizationStatement>(rng),
         CircuitId::Extraction => generate::<ExtractionStatement>(rng),
+        CircuitId::Withdrawal => generate::<WithdrawalStatement>(rng),
     }?;
     let verifying_key = VerifyingKey::new(circuit, inner.vk.clone())?;
     Ok((ProvingKey::new(circuit, inner)?, verifying_key))
@@ -85,6 +87,7 @@ impl Shape {
             CircuitId::Registration => RegistrationStatement::synthesize(cs.clone(), None),
             CircuitId::Authorization => AuthorizationStatement::synthesize(cs.clone(), None),
             CircuitId::Extraction => ExtractionStatement::synthesize(cs.clone(), None),
+            CircuitId::Withdrawal => WithdrawalStatement::synthesize(cs.clone(), None),
         }?;
         cs.finalize();
         let matrices = cs

@@ -1,7 +1,8 @@
 //! Zero-knowledge core of medshare's supervisory sharing mechanism (seed 000 §IV, Algorithms 1-5).
 //!
 //! Three Groth16 circuits over BLS12-381 — registration, authorization, extraction — exactly as
-//! DESIGN.md states them, with typed statements and witnesses ([`circuits`]), key generation and
+//! DESIGN.md states them, and a fourth, withdrawal, that proves knowledge of a pseudonym's `sk` to
+//! move the rewards credited to it, with typed statements and witnesses ([`circuits`]), key generation and
 //! key files ([`keys`]), proving, verification and batch verification ([`proof`]).
 //!
 //! ```text
@@ -24,7 +25,7 @@ pub mod proof;
 
 pub use circuits::{
     AuthorizationStatement, AuthorizationWitness, ExtractionStatement, ExtractionWitness,
-    RegistrationStatement, RegistrationWitness, Statement,
+    RegistrationStatement, RegistrationWitness, Statement, WithdrawalStatement, WithdrawalWitness,
 };
 pub use keys::{ProvingKey, VerifyingKey, constraint_count, setup};
 pub use medshare_crypto::poseidon::Fr;
@@ -32,21 +33,23 @@ pub use proof::{PreparedVerifyingKey, Proof, batch_verify, prove};
 
 use std::fmt;
 
-/// The three circuits. The discriminant is the circuit id written in key files.
+/// The circuits. The discriminant is the circuit id written in key files.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[repr(u8)]
 pub enum CircuitId {
     Registration = 1,
     Authorization = 2,
     Extraction = 3,
+    Withdrawal = 4,
 }
 
 impl CircuitId {
     /// All circuits, in id order.
-    pub const ALL: [CircuitId; 3] = [
+    pub const ALL: [CircuitId; 4] = [
         CircuitId::Registration,
         CircuitId::Authorization,
         CircuitId::Extraction,
+        CircuitId::Withdrawal,
     ];
 
     /// Lower-case name, as in the benchmark output.
@@ -55,12 +58,14 @@ impl CircuitId {
             CircuitId::Registration => "registration",
             CircuitId::Authorization => "authorization",
             CircuitId::Extraction => "extraction",
+            CircuitId::Withdrawal => "withdrawal",
         }
     }
 
     /// Number of public inputs of the circuit (binding included).
     pub const fn num_public_inputs(self) -> usize {
         match self {
+            CircuitId::Withdrawal => 2,
             CircuitId::Registration => 4,
             CircuitId::Authorization | CircuitId::Extraction => 6,
         }

@@ -17,7 +17,7 @@ use medshare_zk::keys::FORMAT_VERSION;
 use medshare_zk::{
     AuthorizationStatement, AuthorizationWitness, CircuitId, ExtractionStatement,
     ExtractionWitness, Fr, Proof, ProvingKey, RegistrationStatement, RegistrationWitness,
-    VerifyingKey, ZkError, batch_verify, prove, setup,
+    VerifyingKey, WithdrawalStatement, WithdrawalWitness, ZkError, batch_verify, prove, setup,
 };
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -28,8 +28,12 @@ fn rng() -> StdRng {
 }
 
 fn keys(circuit: CircuitId) -> &'static (ProvingKey, VerifyingKey) {
-    static KEYS: [OnceLock<(ProvingKey, VerifyingKey)>; 3] =
-        [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+    static KEYS: [OnceLock<(ProvingKey, VerifyingKey)>; 4] = [
+        OnceLock::new(),
+        OnceLock::new(),
+        OnceLock::new(),
+        OnceLock::new(),
+    ];
     KEYS[circuit as usize - 1].get_or_init(|| setup(circuit, &mut rng()).unwrap())
 }
 
@@ -484,6 +488,34 @@ fn extraction_refuses_wrong_witnesses() {
         ..statement
     };
     assert_unsatisfied(prove(pk, &wrong_alpha, &honest, &mut rng()), "wrong alpha");
+}
+
+#[test]
+fn withdrawal_proves_the_key_and_binds_the_transaction() {
+    let w = world();
+    let (pk, vk) = keys(CircuitId::Withdrawal);
+    let pvk = vk.prepare();
+    let witness = WithdrawalWitness { sk: w.sk_a.clone() };
+    let statement = witness.statement(fr(0xb3));
+    assert_eq!(statement.pk, w.sk_a.public_key());
+    let proof = prove(pk, &statement, &witness, &mut rng()).unwrap();
+    pvk.verify(&statement, &proof).unwrap();
+
+    // Another transaction (amount, destination or nonce changed) has another binding.
+    let redirected = WithdrawalStatement {
+        binding: fr(0xb4),
+        ..statement
+    };
+    assert_invalid(pvk.verify(&redirected, &proof), "altered binding");
+    // Someone else's account.
+    let theft = WithdrawalStatement {
+        pk: w.sk_h.public_key(),
+        ..statement
+    };
+    assert_invalid(pvk.verify(&theft, &proof), "another pseudonym");
+    // Without sk there is no witness: the prover refuses before any expensive work.
+    let thief = WithdrawalWitness { sk: w.sk_h.clone() };
+    assert_unsatisfied(prove(pk, &statement, &thief, &mut rng()), "wrong sk");
 }
 
 #[test]

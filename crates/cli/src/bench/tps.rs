@@ -188,6 +188,7 @@ impl Consortium {
                 registration: digests[0].clone(),
                 authorization: digests[1].clone(),
                 extraction: digests[2].clone(),
+                withdrawal: digests[3].clone(),
             },
             authorities: vec![AuthorityInfo {
                 name: "bench-hospital".into(),

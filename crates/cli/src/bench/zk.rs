@@ -1,5 +1,6 @@
 //! `medshare bench zk`: seed 000 Table V — Groth16 proof generation and verification for MDA
-//! registration, authorization and extraction — measured on our circuits, beside the paper.
+//! registration, authorization and extraction — measured on our circuits, beside the paper; and
+//! the withdrawal of rewards, which the paper does not have.
 //!
 //! Per operation: a fresh setup, then `runs` distinct statements (new keys, salts, bindings), each
 //! proved and verified once on this thread (wall-clock median and mean; the thread's CPU time as
@@ -14,7 +15,8 @@ use medshare_crypto::poseidon::{
 };
 use medshare_zk::{
     AuthorizationWitness, CircuitId, ExtractionWitness, PreparedVerifyingKey, Proof,
-    RegistrationWitness, Statement, batch_verify, constraint_count, prove, setup,
+    RegistrationWitness, Statement, WithdrawalWitness, batch_verify, constraint_count, prove,
+    setup,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -41,8 +43,8 @@ struct Paper {
     proof_kb: f64,
 }
 
-fn paper(circuit: CircuitId) -> Paper {
-    match circuit {
+fn paper(circuit: CircuitId) -> Option<Paper> {
+    Some(match circuit {
         CircuitId::Registration => Paper {
             prove_s: 9.9936,
             verify_s: 0.0192,
@@ -58,7 +60,8 @@ fn paper(circuit: CircuitId) -> Paper {
             verify_s: 0.0197,
             proof_kb: 6.0,
         },
-    }
+        CircuitId::Withdrawal => return None,
+    })
 }
 
 #[derive(Serialize)]
@@ -82,9 +85,10 @@ struct Operation {
     proving_key_bytes: usize,
     verifying_key_bytes: usize,
     setup_ms: f64,
-    paper_prove_ms: f64,
-    paper_verify_ms: f64,
-    paper_proof_bytes: f64,
+    /// None for the withdrawal, which the paper has no figure for.
+    paper_prove_ms: Option<f64>,
+    paper_verify_ms: Option<f64>,
+    paper_proof_bytes: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -119,6 +123,9 @@ pub fn run(args: Args) -> Result<()> {
             ),
             CircuitId::Extraction => {
                 measure(circuit, extractions(args.runs, &mut rng)?, &args, &mut rng)
+            }
+            CircuitId::Withdrawal => {
+                measure(circuit, withdrawals(args.runs, &mut rng), &args, &mut rng)
             }
         }?;
         operations.push(operation);
@@ -193,9 +200,9 @@ fn measure<S: Statement>(
         proving_key_bytes: pk.to_bytes().len(),
         verifying_key_bytes: vk.to_bytes().len(),
         setup_ms,
-        paper_prove_ms: paper(circuit).prove_s * 1e3,
-        paper_verify_ms: paper(circuit).verify_s * 1e3,
-        paper_proof_bytes: paper(circuit).proof_kb * 1e3,
+        paper_prove_ms: paper(circuit).map(|p| p.prove_s * 1e3),
+        paper_verify_ms: paper(circuit).map(|p| p.verify_s * 1e3),
+        paper_proof_bytes: paper(circuit).map(|p| p.proof_kb * 1e3),
     })
 }
 
@@ -332,6 +339,21 @@ fn authorizations(
         .collect()
 }
 
+/// `runs` pseudonyms each withdrawing their rewards.
+fn withdrawals(
+    runs: usize,
+    rng: &mut StdRng,
+) -> Vec<(medshare_zk::WithdrawalStatement, WithdrawalWitness)> {
+    (0..runs)
+        .map(|i| {
+            let witness = WithdrawalWitness {
+                sk: SecretKey::random(rng),
+            };
+            (witness.statement(binding("withdraw", i)), witness)
+        })
+        .collect()
+}
+
 /// An authorization tree of `runs` authorizations; each user extracts.
 fn extractions(
     runs: usize,
@@ -391,23 +413,27 @@ fn print_table(report: &Report) {
         "paper ms",
         "speedup"
     );
+    let paper = |v: Option<f64>, digits: usize| v.map_or("—".into(), |v| format!("{v:.digits$}"));
+    let speedup = |paper: Option<f64>, ours: f64, digits: usize| {
+        paper.map_or("—".into(), |p| format!("{:.digits$}x", p / ours))
+    };
     for op in &report.operations {
         println!(
-            "{:<14} {:>11} {:>26} {:>10.1} {:>7.0}x {:>20} {:>9.1} {:>7.1}x",
+            "{:<14} {:>11} {:>26} {:>10} {:>8} {:>20} {:>9} {:>8}",
             op.op,
             op.constraints,
             format!(
                 "{:.1} [{:.1}; {:.1}]",
                 op.prove_ms_median, op.prove_ms_mean, op.prove_ms_min
             ),
-            op.paper_prove_ms,
-            op.paper_prove_ms / op.prove_ms_median,
+            paper(op.paper_prove_ms, 1),
+            speedup(op.paper_prove_ms, op.prove_ms_median, 0),
             format!(
                 "{:.2} [{:.2}; {:.2}]",
                 op.verify_ms_median, op.verify_ms_mean, op.verify_ms_min
             ),
-            op.paper_verify_ms,
-            op.paper_verify_ms / op.verify_ms_median,
+            paper(op.paper_verify_ms, 1),
+            speedup(op.paper_verify_ms, op.verify_ms_median, 1),
         );
     }
     println!();
@@ -426,14 +452,14 @@ fn print_table(report: &Report) {
     let cpu = |v: Option<f64>, digits: usize| v.map_or("n/a".into(), |v| format!("{v:.digits$}"));
     for op in &report.operations {
         println!(
-            "{:<14} {:>13} {:>12} {:>12.3} {:>12.3} {:>14} {:>12.0} {:>12} {:>10}",
+            "{:<14} {:>13} {:>12} {:>12.3} {:>12.3} {:>14} {:>12} {:>12} {:>10}",
             op.op,
             cpu(op.prove_cpu_ms_mean, 1),
             cpu(op.verify_cpu_ms_mean, 2),
             op.decode_ms_median,
             op.batch_verify_ms_per_proof,
             op.proof_bytes,
-            op.paper_proof_bytes,
+            paper(op.paper_proof_bytes, 0),
             op.proving_key_bytes,
             op.verifying_key_bytes,
         );
