@@ -395,10 +395,10 @@ impl Drop for Running {
 }
 
 fn launch(setting: Setting, consortium: &Consortium) -> Result<Running> {
-    std::fs::create_dir_all(results_dir())?;
-    let dir = tempfile::Builder::new()
-        .prefix("tps-")
-        .tempdir_in(results_dir())?;
+    // Under the (ignored) cache: a run's consortium is scratch, removed when the run ends.
+    let scratch = results_dir().join("cache");
+    std::fs::create_dir_all(&scratch)?;
+    let dir = tempfile::Builder::new().prefix("tps-").tempdir_in(scratch)?;
     std::fs::write(
         dir.path().join("genesis.json"),
         consortium.genesis.to_json(),
@@ -575,7 +575,7 @@ async fn measure(
     let deadline = Instant::now() + Duration::from_secs(60);
     while status_height(&client, &api0).await.unwrap_or(0) < 2 {
         if Instant::now() > deadline {
-            bail!("the consortium did not start (see bench-results/tps-*/validator-*/node.log)");
+            bail!("the consortium did not start (see bench-results/cache/tps-*/validator-*/node.log)");
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
