@@ -398,7 +398,9 @@ fn launch(setting: Setting, consortium: &Consortium) -> Result<Running> {
     // Under the (ignored) cache: a run's consortium is scratch, removed when the run ends.
     let scratch = results_dir().join("cache");
     std::fs::create_dir_all(&scratch)?;
-    let dir = tempfile::Builder::new().prefix("tps-").tempdir_in(scratch)?;
+    let dir = tempfile::Builder::new()
+        .prefix("tps-")
+        .tempdir_in(scratch)?;
     std::fs::write(
         dir.path().join("genesis.json"),
         consortium.genesis.to_json(),
@@ -545,11 +547,12 @@ async fn wait_final(client: &reqwest::Client, api: &str, id: &str, limit: Durati
     }
 }
 
-async fn submit(client: &reqwest::Client, api: &str, tx: &Transaction) -> Result<()> {
+/// Posts one transaction, already encoded.
+async fn submit(client: &reqwest::Client, api: &str, encoded: bytes::Bytes) -> Result<()> {
     let response = client
         .post(format!("{api}/v1/transactions"))
         .header("content-type", "application/octet-stream")
-        .body(tx.encode().to_vec())
+        .body(encoded)
         .send()
         .await?;
     if !response.status().is_success() {
@@ -575,19 +578,28 @@ async fn measure(
     let deadline = Instant::now() + Duration::from_secs(60);
     while status_height(&client, &api0).await.unwrap_or(0) < 2 {
         if Instant::now() > deadline {
-            bail!("the consortium did not start (see bench-results/cache/tps-*/validator-*/node.log)");
+            bail!(
+                "the consortium did not start (see bench-results/cache/tps-*/validator-*/node.log)"
+            );
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     // Every validator must have executed the setup: each checks admissions against its own
     // finalized state.
     for tx in &work.setup {
-        submit(&client, &api0, tx).await?;
+        submit(&client, &api0, tx.encode().to_vec().into()).await?;
         for api in &running.apis {
             wait_final(&client, api, &hex::encode(tx.id()), Duration::from_secs(60)).await?;
         }
     }
-    let requests = Arc::new(work.requests[..count].to_vec());
+    let requests = &work.requests[..count];
+    // Encoded once, before the timed window.
+    let bodies: Arc<Vec<bytes::Bytes>> = Arc::new(
+        requests
+            .iter()
+            .map(|tx| tx.encode().to_vec().into())
+            .collect(),
+    );
     let pids: Vec<u32> = running.children.iter().map(Child::id).collect();
     let cpu_before: f64 = pids.iter().map(|&p| cpu_seconds(p)).sum();
     let mut before = Vec::new();
@@ -607,10 +619,10 @@ async fn measure(
     ));
     let release = Instant::now();
     for c in 0..args.clients {
-        let (client, queue, requests, submitted_at, bytes_sent, rejected) = (
+        let (client, queue, bodies, submitted_at, bytes_sent, rejected) = (
             client.clone(),
             queue.clone(),
-            requests.clone(),
+            bodies.clone(),
             submitted_at.clone(),
             bytes_sent.clone(),
             rejected.clone(),
@@ -627,8 +639,8 @@ async fn measure(
                 }
                 let node = (i + c) % apis.len();
                 submitted_at.lock().expect("times")[i] = Some(Instant::now());
-                bytes_sent.lock().expect("bytes")[node] += requests[i].encode().len();
-                if let Err(error) = submit(&client, &apis[node], &requests[i]).await
+                bytes_sent.lock().expect("bytes")[node] += bodies[i].len();
+                if let Err(error) = submit(&client, &apis[node], bodies[i].clone()).await
                     && rejected.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < 3
                 {
                     eprintln!("  rejected: {error}");
