@@ -525,6 +525,12 @@ async fn tell(story: &mut Story, dir: &Path, data: &Path, port: u16) -> anyhow::
         .step("the hospital revokes the patient", async {
             let revoked =
                 group::revoke(&hospital_session, &mut hospital, &group_id, "patient-1").await?;
+            // The patient talks to another validator: it learns of the revocation once that
+            // validator has the block too.
+            patient_session
+                .node
+                .wait_height(revoked.height, std::time::Duration::from_secs(30))
+                .await?;
             Ok((
                 (),
                 format!(
