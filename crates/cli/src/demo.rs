@@ -19,7 +19,7 @@ use medshare_crypto::{
     poseidon::{Salt, alpha_from_digest},
 };
 use medshare_ledger::{
-    GroupId, Ratio, build,
+    GroupId, Ratio, Transaction, ops,
     tx::{Kind, PayoutMdap, PayoutTerms, RevenueTerms},
 };
 use medshare_zk::CircuitId;
@@ -496,8 +496,8 @@ async fn tell(story: &mut Story, dir: &Path, data: &Path, port: u16) -> anyhow::
             .await?;
             ensure!(w.balance == 3_804, "{} tokens left, not 3804", w.balance);
             // More than is left: the chain refuses it.
-            let overdraft = build::withdraw(
-                build::Withdrawal {
+            let overdraft = ops::rewards::withdraw(
+                ops::rewards::Withdrawal {
                     chain_id: patient_session.chain_id(),
                     sk: &patient.zk_secret(),
                     amount: 3_805,
@@ -506,7 +506,8 @@ async fn tell(story: &mut Story, dir: &Path, data: &Path, port: u16) -> anyhow::
                     proving_key: &*patient_session.proving_key(CircuitId::Withdrawal).await?,
                 },
                 &mut OsRng,
-            )?;
+            )
+            .map(Transaction::from)?;
             match patient_session.node.check(&overdraft).await {
                 Err(error) if error.code() == Some(ErrorCode::InsufficientBalance) => {}
                 other => return Err(anyhow!("expected an overdraft refusal, got {other:?}")),
@@ -552,8 +553,8 @@ async fn tell(story: &mut Story, dir: &Path, data: &Path, port: u16) -> anyhow::
             let stale = MemberKey::from_bytes(&patient.membership(GROUP).context("membership")?.key)?;
             let old_key = group::group_key_at(&patient_session, &group_id, stale.epoch()).await?;
             let alpha = alpha_from_digest(&Sha256::digest(std::fs::read(&mr)?).into());
-            let tx = build::register(
-                build::Registration {
+            let tx = ops::mda::register(
+                ops::mda::Registration {
                     chain_id: patient_session.chain_id(),
                     group: group_id.clone(),
                     alpha,
@@ -565,7 +566,7 @@ async fn tell(story: &mut Story, dir: &Path, data: &Path, port: u16) -> anyhow::
                     proving_key: &*patient_session.proving_key(CircuitId::Registration).await?,
                 },
                 &mut OsRng,
-            )?;
+            ).map(Transaction::from)?;
             match patient_session.node.check(&tx).await {
                 Err(error) if error.code() == Some(ErrorCode::BadGroupSignature) => {}
                 other => return Err(anyhow!("expected the chain to refuse the old key, got {other:?}")),

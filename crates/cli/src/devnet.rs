@@ -9,7 +9,10 @@ use anyhow::{Context as _, bail};
 use clap::Args;
 use commonware_codec::{DecodeExt, Encode};
 use commonware_cryptography::{Signer, ed25519};
-use medshare_ledger::genesis::{AuthorityInfo, Genesis, ValidatorInfo, VerifyingKeyDigests};
+use medshare_ledger::{
+    VerifyingKeyDigests,
+    genesis::{AuthorityInfo, Genesis, ValidatorInfo},
+};
 use medshare_node::config::NodeConfig;
 use medshare_zk::{CircuitId, setup};
 use rand::{RngCore, rngs::OsRng};
@@ -147,7 +150,7 @@ pub fn create(
         let (proving, verifying) = setup(circuit, &mut OsRng)?;
         proving.write(layout.keys().join(format!("{}.pk", circuit.name())))?;
         verifying.write(layout.keys().join(format!("{}.vk", circuit.name())))?;
-        digests.push(hex::encode(verifying.digest()));
+        digests.push(verifying);
     }
     let authority = random_signer();
     write_secret(&layout.authority_key(), &hex::encode(authority.encode()))?;
@@ -188,12 +191,7 @@ pub fn create(
         chain_id: format!("medshare-devnet-{}", hex::encode(id)),
         timestamp_ms: SystemTime::now().duration_since(UNIX_EPOCH)?.as_millis() as u64,
         validators: infos,
-        verifying_keys: VerifyingKeyDigests {
-            registration: digests[0].clone(),
-            authorization: digests[1].clone(),
-            extraction: digests[2].clone(),
-            withdrawal: digests[3].clone(),
-        },
+        verifying_keys: VerifyingKeyDigests::of(&digests),
         authorities: vec![AuthorityInfo {
             name: "devnet-authority".into(),
             public_key: hex::encode(authority.public_key().as_ref()),

@@ -78,7 +78,7 @@ pub enum Error {
     #[error("storage: {0}")]
     Storage(#[from] medshare_storage::client::ClientError),
     #[error("building the transaction: {0}")]
-    Build(#[from] medshare_ledger::build::BuildError),
+    Build(#[from] medshare_ledger::ops::BuildError),
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
 }

@@ -15,7 +15,7 @@ use medshare_crypto::groupsig::{
     GroupPublicKey, IssuingKey, MemberIndex, MemberKey, MemberRegistry, OpeningKey, Revocation,
     Signature, generate_group, trace_group,
 };
-use medshare_ledger::{GroupId, Transaction, build, tx::Kind};
+use medshare_ledger::{GroupId, Transaction, ops, tx::Kind};
 use rand::rngs::OsRng;
 use serde::Serialize;
 use std::path::Path;
@@ -178,7 +178,12 @@ pub async fn create(
     }
     let (key, issuing, opening) = generate_group(&mut OsRng);
     let registry = MemberRegistry::new(&key);
-    let tx = build::create_group(session.chain_id(), group.clone(), &key, signer);
+    let tx = Transaction::from(ops::group::create_group(
+        session.chain_id(),
+        group.clone(),
+        &key,
+        signer,
+    ));
     session.node.check(&tx).await?;
     let mut seed = [0u8; 32];
     seed.copy_from_slice(&signer.encode());
@@ -359,7 +364,12 @@ pub async fn revoke(
         .map_err(|e| Error::Invalid(format!("cannot revoke {name}: {e}")))?;
     let signer = ed25519::PrivateKey::decode(entry.signer.as_slice())
         .map_err(|e| corrupt("authority key", e))?;
-    let tx = build::advance_group_epoch(session.chain_id(), group.clone(), &revocation, &signer);
+    let tx = Transaction::from(ops::group::advance_group_epoch(
+        session.chain_id(),
+        group.clone(),
+        &revocation,
+        &signer,
+    ));
     session.node.check(&tx).await?;
     let mut updated = entry.clone();
     updated.registry = registry.to_bytes().to_vec();
@@ -389,15 +399,11 @@ pub fn group_signature(
     session: &Session,
     tx: &Transaction,
 ) -> Result<(GroupId, Signature, Vec<u8>)> {
-    let (group, bytes) = match tx {
-        Transaction::Register(body) => (&body.group, &body.group_signature),
-        Transaction::Authorize(body) => (&body.group, &body.group_signature),
-        other => {
-            return Err(Error::Invalid(format!(
-                "a {} transaction carries no group signature; give a registration or an authorization",
-                other.kind()
-            )));
-        }
+    let Some((group, bytes)) = tx.group_signature() else {
+        return Err(Error::Invalid(format!(
+            "a {} transaction carries no group signature; give a registration or an authorization",
+            tx.kind()
+        )));
     };
     let signature = Signature::from_bytes(bytes)
         .map_err(|e| Error::Inconsistent(format!("group signature: {e}")))?;

@@ -19,7 +19,7 @@ use medshare_crypto::{
     stream::StreamKey,
 };
 use medshare_ledger::{
-    Field, GroupId, Transaction, build,
+    Field, GroupId, Transaction, ops,
     tree::TreeId,
     tx::{Kind, MAX_ENVELOPE},
 };
@@ -116,8 +116,8 @@ pub async fn register(
         );
         let manifest = manifest_ref(&manifest.cid());
         prove(move || {
-            Ok(build::register(
-                build::Registration {
+            Ok(ops::mda::register(
+                ops::mda::Registration {
                     chain_id: &chain_id,
                     group,
                     alpha: alpha.0,
@@ -129,7 +129,8 @@ pub async fn register(
                     proving_key: &proving_key,
                 },
                 &mut OsRng,
-            )?)
+            )
+            .map(Transaction::from)?)
         })
         .await?
     };
@@ -246,8 +247,8 @@ pub async fn authorize(
             *alpha,
         );
         prove(move || {
-            Ok(build::authorize(
-                build::Authorization {
+            Ok(ops::mda::authorize(
+                ops::mda::Authorization {
                     chain_id: &chain_id,
                     group,
                     alpha: alpha.0,
@@ -266,10 +267,8 @@ pub async fn authorize(
         })
         .await?
     };
-    let Transaction::Authorize(body) = &tx else {
-        unreachable!("build::authorize builds an authorization")
-    };
-    let re_auth = body.re_auth;
+    let re_auth = tx.re_auth;
+    let tx = Transaction::from(tx);
     session.node.check(&tx).await?;
     let included = session.node.submit_and_wait(&tx, FINALITY_TIMEOUT).await?;
     let view =
@@ -370,8 +369,8 @@ pub async fn extract(
             *alpha,
         );
         prove(move || {
-            Ok(build::extract(
-                build::Extraction {
+            Ok(ops::mda::extract(
+                ops::mda::Extraction {
                     chain_id: &chain_id,
                     alpha: alpha.0,
                     pk_a: pk_a.0,
@@ -382,7 +381,8 @@ pub async fn extract(
                     proving_key: &proving_key,
                 },
                 &mut OsRng,
-            )?)
+            )
+            .map(Transaction::from)?)
         })
         .await?
     };

@@ -8,7 +8,7 @@ use crate::{Error, Keystore, Result, Session, mda::prove, session::FINALITY_TIME
 use commonware_codec::DecodeExt;
 use commonware_cryptography::ed25519;
 use medshare_ledger::{
-    AccountId, Field, GroupId, Transaction, build,
+    AccountId, Field, GroupId, Transaction, ops,
     tx::{PayoutTerms, RevenueTerms},
 };
 use medshare_zk::CircuitId;
@@ -74,8 +74,8 @@ pub async fn withdraw(
         destination.as_bytes().to_vec(),
     );
     let tx = prove(move || {
-        Ok(build::withdraw(
-            build::Withdrawal {
+        Ok(ops::rewards::withdraw(
+            ops::rewards::Withdrawal {
                 chain_id: &chain_id,
                 sk: &sk,
                 amount,
@@ -84,7 +84,8 @@ pub async fn withdraw(
                 proving_key: &proving_key,
             },
             &mut OsRng,
-        )?)
+        )
+        .map(Transaction::from)?)
     })
     .await?;
     session.node.check(&tx).await?;
@@ -163,7 +164,7 @@ pub async fn payout(
         .iter()
         .map(|m| AccountId::Pseudonym(m.pk))
         .collect();
-    let tx = build::payout(session.chain_id(), terms, signer);
+    let tx = Transaction::from(ops::rewards::payout(session.chain_id(), terms, signer));
     settle(session, tx, accounts).await
 }
 
@@ -181,6 +182,6 @@ pub async fn revenue(
         .chain(session.genesis.validator_keys().map(AccountId::Validator))
         .chain([AccountId::Pseudonym(terms.third_party)])
         .collect();
-    let tx = build::revenue(session.chain_id(), terms, signer);
+    let tx = Transaction::from(ops::rewards::revenue(session.chain_id(), terms, signer));
     settle(session, tx, accounts).await
 }

@@ -14,6 +14,7 @@
 //! ([`Rational`]); floating point appears only in estimates and presentation.
 
 pub mod apportion;
+mod linalg;
 mod scalar;
 pub mod shapley;
 pub mod valorization;

@@ -13,7 +13,7 @@ use num_integer::Integer;
 use num_rational::BigRational;
 use num_traits::{FromPrimitive, Num, Signed, ToPrimitive, Zero};
 
-use crate::valorization::{Ldl, Matrix, NotPositiveDefinite};
+use crate::linalg::{Ldl, Matrix, NotPositiveDefinite};
 
 /// Exact rational number: the type of every on-chain quantity in this crate.
 pub type Rational = BigRational;

@@ -1,8 +1,10 @@
 //! The genesis file: who validates, which verifying keys and group authorities the chain trusts,
 //! and the groups it starts with. Every validator starts from the same file.
 
+pub use crate::circuits::VerifyingKeyDigests;
 use crate::{
-    machine::{BlockEnv, Machine},
+    machine::{Machine, finish_block},
+    ops::{BlockEnv, ChainParams},
     state::{self, GroupRecord},
     store::{ChangeSet, Kv, Overlay},
     types::GroupId,
@@ -40,15 +42,6 @@ pub struct ValidatorInfo {
     /// A validator without one runs no storage peer and gets no shards.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage_key: Option<medshare_crypto::envelope::PublicKey>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct VerifyingKeyDigests {
-    pub registration: String,
-    pub authorization: String,
-    pub extraction: String,
-    pub withdrawal: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -100,6 +93,9 @@ impl Genesis {
         if self.chain_id.is_empty() || self.chain_id.len() > 64 {
             return invalid("chain_id must be 1 to 64 bytes".into());
         }
+        self.verifying_keys
+            .validate()
+            .map_err(GenesisError::Invalid)?;
         if self.validators.is_empty() {
             return invalid("at least one validator is needed".into());
         }
@@ -141,6 +137,15 @@ impl Genesis {
             .filter_map(|a| key32(&a.public_key, "authority key").ok())
     }
 
+    /// What the state machine takes from genesis.
+    pub fn params(&self) -> ChainParams {
+        ChainParams {
+            chain_id: self.chain_id.clone(),
+            authorities: self.authority_keys().collect(),
+            validators: self.validator_keys().collect(),
+        }
+    }
+
     /// The state at height 0.
     pub fn initial_state(
         &self,
@@ -165,7 +170,7 @@ impl Genesis {
             };
             state::write(&mut state, state::group_key(&group.id), &record);
         }
-        Machine::finish_block(
+        finish_block(
             &mut state,
             BlockEnv {
                 height: 0,

@@ -21,8 +21,8 @@
 //! | `B` | height | the ed25519 key of the block's proposer |
 
 use crate::{
+    kind::Kind,
     store::{Kv, Overlay},
-    tx::Kind,
     types::{Field, GroupId, Hash},
 };
 use serde::{Deserialize, Serialize, de::DeserializeOwned};

@@ -237,6 +237,20 @@ pub fn read_bytes(buf: &mut impl Buf, max: usize) -> Result<Vec<u8>, CodecError>
     Vec::<u8>::read_cfg(buf, &(RangeCfg::new(0..=max), ()))
 }
 
+/// Reads a vector of at most `max` fixed-configuration items.
+pub fn read_vec<T: Read<Cfg = ()>>(buf: &mut impl Buf, max: usize) -> Result<Vec<T>, CodecError> {
+    Vec::<T>::read_cfg(buf, &(RangeCfg::new(0..=max), ()))
+}
+
+/// Reads a count written as `u32`, refusing more than `max`.
+pub fn read_count(buf: &mut impl Buf, max: usize, what: &'static str) -> Result<usize, CodecError> {
+    let n = u32::read(buf)? as usize;
+    if n > max {
+        return Err(CodecError::Invalid(what, "too many entries"));
+    }
+    Ok(n)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

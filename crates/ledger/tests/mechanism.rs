@@ -17,8 +17,10 @@ use medshare_incentive::{
 };
 use medshare_ledger::{
     AccountId, BlockEnv, Checked, Field, GroupId, Kv, Machine, Overlay, Ratio, Transaction,
-    TxError, VerifyingKeys, build,
-    genesis::{AuthorityInfo, Genesis, ValidatorInfo, VerifyingKeyDigests},
+    TxError, VerifyingKeyDigests,
+    circuits::CircuitKeys,
+    genesis::{AuthorityInfo, Genesis, ValidatorInfo},
+    ops,
     state::{self, AuditLog, FspRecord, MdaRecord},
     store::MemoryStore,
     tree::{self, TreeId},
@@ -45,34 +47,34 @@ fn keys() -> &'static Keys {
     static KEYS: OnceLock<Keys> = OnceLock::new();
     KEYS.get_or_init(|| {
         let mut rng = StdRng::seed_from_u64(1);
-        let mut keygen = |circuit| setup(circuit, &mut rng).expect("setup");
-        let (registration, reg_vk) = keygen(CircuitId::Registration);
-        let (authorization, auth_vk) = keygen(CircuitId::Authorization);
-        let (extraction, ext_vk) = keygen(CircuitId::Extraction);
-        let (withdrawal, wd_vk) = keygen(CircuitId::Withdrawal);
-        Keys {
-            registration,
-            authorization,
-            extraction,
-            withdrawal,
-            digests: VerifyingKeyDigests {
-                registration: hex::encode(reg_vk.digest()),
-                authorization: hex::encode(auth_vk.digest()),
-                extraction: hex::encode(ext_vk.digest()),
-                withdrawal: hex::encode(wd_vk.digest()),
-            },
-        }
+        let mut keygen = |circuit| setup(circuit, &mut rng).expect("setup").0;
+        let keys = Keys {
+            registration: keygen(CircuitId::Registration),
+            authorization: keygen(CircuitId::Authorization),
+            extraction: keygen(CircuitId::Extraction),
+            withdrawal: keygen(CircuitId::Withdrawal),
+            digests: VerifyingKeyDigests::default(),
+        };
+        let digests = VerifyingKeyDigests::of(&keys.verifying_keys());
+        Keys { digests, ..keys }
     })
 }
 
-fn verifying_keys() -> VerifyingKeys {
-    let keys = keys();
-    VerifyingKeys {
-        registration: keys.registration.verifying_key().prepare(),
-        authorization: keys.authorization.verifying_key().prepare(),
-        extraction: keys.extraction.verifying_key().prepare(),
-        withdrawal: keys.withdrawal.verifying_key().prepare(),
+impl Keys {
+    fn verifying_keys(&self) -> Vec<medshare_zk::VerifyingKey> {
+        [
+            &self.registration,
+            &self.authorization,
+            &self.extraction,
+            &self.withdrawal,
+        ]
+        .map(ProvingKey::verifying_key)
+        .to_vec()
     }
+}
+
+fn circuit_keys() -> CircuitKeys {
+    CircuitKeys::new(keys().verifying_keys().iter().map(|vk| vk.prepare())).unwrap()
 }
 
 /// A chain with one group authority, its group, and a state machine run block by block.
@@ -121,7 +123,7 @@ impl World {
             }],
             groups: Vec::new(),
         };
-        let machine = Machine::new(&genesis, verifying_keys());
+        let machine = Machine::new(genesis.params(), circuit_keys());
         let mut store = MemoryStore::default();
         let initial = genesis
             .initial_state(&machine, &MemoryStore::default())
@@ -141,12 +143,12 @@ impl World {
             registry,
             validators,
         };
-        let create = build::create_group(
+        let create = Transaction::from(ops::group::create_group(
             CHAIN,
             world.group.clone(),
             &world.group_key,
             &world.authority,
-        );
+        ));
         world.block(vec![create]).unwrap();
         world
     }
@@ -195,8 +197,8 @@ impl World {
         data: &[u8],
     ) -> Transaction {
         let alpha = alpha_from_digest(&Sha256::digest(data).into());
-        build::register(
-            build::Registration {
+        ops::mda::register(
+            ops::mda::Registration {
                 chain_id: CHAIN,
                 group: self.group.clone(),
                 alpha,
@@ -209,6 +211,7 @@ impl World {
             },
             &mut self.rng,
         )
+        .map(Transaction::from)
         .unwrap()
     }
 
@@ -224,8 +227,8 @@ impl World {
         pk_h: Fr,
     ) -> Transaction {
         let path = tree::path(&self.store, TreeId::Registration, position).unwrap();
-        build::authorize(
-            build::Authorization {
+        ops::mda::authorize(
+            ops::mda::Authorization {
                 chain_id: CHAIN,
                 group: self.group.clone(),
                 alpha,
@@ -241,6 +244,7 @@ impl World {
             },
             &mut self.rng,
         )
+        .map(Transaction::from)
         .unwrap()
     }
 
@@ -254,8 +258,8 @@ impl World {
         epk: [u8; 32],
     ) -> Transaction {
         let path = tree::path(&self.store, TreeId::Authorization, position).unwrap();
-        build::extract(
-            build::Extraction {
+        ops::mda::extract(
+            ops::mda::Extraction {
                 chain_id: CHAIN,
                 alpha,
                 pk_a,
@@ -267,6 +271,7 @@ impl World {
             },
             &mut self.rng,
         )
+        .map(Transaction::from)
         .unwrap()
     }
 
@@ -287,8 +292,8 @@ impl World {
     }
 
     fn withdraw(&mut self, sk: &SecretKey, amount: u128, nonce: u64) -> Transaction {
-        build::withdraw(
-            build::Withdrawal {
+        ops::rewards::withdraw(
+            ops::rewards::Withdrawal {
                 chain_id: CHAIN,
                 sk,
                 amount,
@@ -298,6 +303,7 @@ impl World {
             },
             &mut self.rng,
         )
+        .map(Transaction::from)
         .unwrap()
     }
 }
@@ -444,8 +450,8 @@ fn authorization_needs_a_recent_root_and_the_owners_key() {
     // is not the registered owner's: refused.
     let thief = SecretKey::random(&mut w.rng);
     let path = tree::path(&w.store, TreeId::Registration, position).unwrap();
-    let stolen = build::authorize(
-        build::Authorization {
+    let stolen = ops::mda::authorize(
+        ops::mda::Authorization {
             chain_id: CHAIN,
             group: w.group.clone(),
             alpha,
@@ -461,6 +467,7 @@ fn authorization_needs_a_recent_root_and_the_owners_key() {
         },
         &mut w.rng,
     )
+    .map(Transaction::from)
     .unwrap();
     assert!(matches!(w.one(stolen), Err(TxError::NotOwner { .. })));
 
@@ -503,7 +510,12 @@ fn revoked_members_cannot_register_and_the_rest_update() {
         .registry
         .revoke(&w.issuing, &w.group_key, bob.index())
         .unwrap();
-    let advance = build::advance_group_epoch(CHAIN, w.group.clone(), &revocation, &w.authority);
+    let advance = Transaction::from(ops::group::advance_group_epoch(
+        CHAIN,
+        w.group.clone(),
+        &revocation,
+        &w.authority,
+    ));
     w.one(advance).unwrap();
     w.group_key = next_key;
 
@@ -520,7 +532,12 @@ fn revoked_members_cannot_register_and_the_rest_update() {
 
     // Only the authority can advance the epoch, once per revocation.
     let impostor = ed25519::PrivateKey::from_seed(99);
-    let forged = build::advance_group_epoch(CHAIN, w.group.clone(), &revocation, &impostor);
+    let forged = Transaction::from(ops::group::advance_group_epoch(
+        CHAIN,
+        w.group.clone(),
+        &revocation,
+        &impostor,
+    ));
     assert_eq!(w.check(&forged), Err(TxError::BadAuthoritySignature));
 }
 
@@ -594,11 +611,11 @@ fn payouts_pay_the_valorization_of_the_mdas_each_pseudonym_authorized() {
 
     // An epoch before the authorizations pays nothing.
     let early = w
-        .trial(&build::payout(
+        .trial(&Transaction::from(ops::rewards::payout(
             CHAIN,
             fig3_terms(pks, 1, 2, 1_000_000),
             &w.authority,
-        ))
+        )))
         .unwrap();
     assert_eq!(
         (balance(&early, account(0)), balance(&early, account(1))),
@@ -610,21 +627,21 @@ fn payouts_pay_the_valorization_of_the_mdas_each_pseudonym_authorized() {
     let (due_1, due_2) = (fig3_tokens(2), fig3_tokens(1));
     assert_eq!((due_1, due_2), (23_804, 11));
     let capped = w
-        .trial(&build::payout(
+        .trial(&Transaction::from(ops::rewards::payout(
             CHAIN,
             fig3_terms(pks, 1, epoch_end, 20_000),
             &w.authority,
-        ))
+        )))
         .unwrap();
     let paid = (balance(&capped, account(0)), balance(&capped, account(1)));
     assert_eq!(paid, (19_991, 9));
     assert_eq!(paid.0 + paid.1, 20_000);
 
-    let payout = build::payout(
+    let payout = Transaction::from(ops::rewards::payout(
         CHAIN,
         fig3_terms(pks, 1, epoch_end, 1_000_000),
         &w.authority,
-    );
+    ));
     w.one(payout).unwrap();
     assert_eq!(balance(&w.store, account(0)), due_1);
     assert_eq!(balance(&w.store, account(1)), due_2);
@@ -634,7 +651,11 @@ fn payouts_pay_the_valorization_of_the_mdas_each_pseudonym_authorized() {
 
     // The same epoch, or one overlapping it, cannot be paid again; nor can an epoch not over.
     for (from, to) in [(1, epoch_end), (epoch_end, epoch_end + 1)] {
-        let again = build::payout(CHAIN, fig3_terms(pks, from, to, 999_999), &w.authority);
+        let again = Transaction::from(ops::rewards::payout(
+            CHAIN,
+            fig3_terms(pks, from, to, 999_999),
+            &w.authority,
+        ));
         assert_eq!(
             w.one(again),
             Err(TxError::EpochAlreadyPaid {
@@ -642,11 +663,11 @@ fn payouts_pay_the_valorization_of_the_mdas_each_pseudonym_authorized() {
             })
         );
     }
-    let unfinished = build::payout(
+    let unfinished = Transaction::from(ops::rewards::payout(
         CHAIN,
         fig3_terms(pks, epoch_end + 1, epoch_end + 5, 1_000_000),
         &w.authority,
-    );
+    ));
     assert!(matches!(w.one(unfinished), Err(TxError::BadEpoch { .. })));
     // Parameters outside the model's assumptions (τ = 0, a φ per pair missing) are refused.
     let mut flat = fig3_terms(pks, epoch_end + 1, epoch_end + 1, 1);
@@ -656,16 +677,16 @@ fn payouts_pay_the_valorization_of_the_mdas_each_pseudonym_authorized() {
     w.block(Vec::new()).unwrap();
     let root_before = w.store.root();
     for terms in [flat, no_phi] {
-        let tx = build::payout(CHAIN, terms, &w.authority);
+        let tx = Transaction::from(ops::rewards::payout(CHAIN, terms, &w.authority));
         assert!(matches!(w.one(tx), Err(TxError::BadIncentiveParameters(_))));
     }
     // Only a genesis authority acts as the FSP.
     let impostor = ed25519::PrivateKey::from_seed(99);
-    let forged = build::payout(
+    let forged = Transaction::from(ops::rewards::payout(
         CHAIN,
         fig3_terms(pks, epoch_end + 1, epoch_end + 1, 1),
         &impostor,
-    );
+    ));
     assert_eq!(w.check(&forged), Err(TxError::NotAnAuthority));
     assert_eq!(w.store.root(), root_before);
 }
@@ -675,7 +696,12 @@ fn revenue_is_split_by_shapley_values_to_the_token() {
     let mut w = World::new();
     let (clinic_key, _, _) = generate_group(&mut w.rng);
     let clinic = GroupId::new("city-clinic").unwrap();
-    let create = build::create_group(CHAIN, clinic.clone(), &clinic_key, &w.authority);
+    let create = Transaction::from(ops::group::create_group(
+        CHAIN,
+        clinic.clone(),
+        &clinic_key,
+        &w.authority,
+    ));
     w.one(create).unwrap();
     while w.height < 8 {
         w.block(Vec::new()).unwrap();
@@ -705,7 +731,7 @@ fn revenue_is_split_by_shapley_values_to_the_token() {
     // Blocks 1..=8: every validator proposed two, so all weigh alike. Independently of the closed
     // form (7.10): the Shapley values (7.3) of the simple model's game by brute force over its
     // 2^7 coalitions, apportioned by largest remainder.
-    let revenue = build::revenue(CHAIN, terms(1, 8), &w.authority);
+    let revenue = Transaction::from(ops::rewards::revenue(CHAIN, terms(1, 8), &w.authority));
     w.one(revenue.clone()).unwrap();
     let model = SimpleModel::new(F1Scores::new(2, f1.clone()).unwrap(), 4).unwrap();
     let shapley: Vec<Rational> = exact_by_subsets(&model).unwrap();
@@ -721,7 +747,11 @@ fn revenue_is_split_by_shapley_values_to_the_token() {
     // Blocks 1..=3 were proposed by validators 1, 2 and 3: validator 0 earns nothing of that fee,
     // the others a third each of the miners' share; still nothing is lost.
     let skewed = w
-        .trial(&build::revenue(CHAIN, terms(1, 3), &w.authority))
+        .trial(&Transaction::from(ops::rewards::revenue(
+            CHAIN,
+            terms(1, 3),
+            &w.authority,
+        )))
         .unwrap();
     let gained: Vec<u128> = accounts
         .iter()
@@ -749,7 +779,7 @@ fn revenue_is_split_by_shapley_values_to_the_token() {
         (terms(5, 50), "period not over"),
     ];
     for (terms, what) in refusals {
-        let tx = build::revenue(CHAIN, terms, &w.authority);
+        let tx = Transaction::from(ops::rewards::revenue(CHAIN, terms, &w.authority));
         let result = w.one(tx);
         assert!(
             matches!(
@@ -780,7 +810,12 @@ fn withdrawals_need_the_key_the_next_nonce_and_the_balance() {
         f1: vec![0, 800_000_000],
         third_party: pk,
     };
-    w.one(build::revenue(CHAIN, terms, &w.authority)).unwrap();
+    w.one(Transaction::from(ops::rewards::revenue(
+        CHAIN,
+        terms,
+        &w.authority,
+    )))
+    .unwrap();
     let earned = balance(&w.store, account.clone());
     assert!(earned > 1_000);
     let root = w.store.root();

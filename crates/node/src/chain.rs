@@ -388,7 +388,7 @@ impl Chain {
                 included.push(tx.as_ref().clone());
             }
         }
-        Machine::finish_block(&mut state, env);
+        medshare_ledger::machine::finish_block(&mut state, env);
         let changes = state.into_changes();
         let mut hash = view.hash();
         hash.combine(&changes.delta);

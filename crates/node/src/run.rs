@@ -16,7 +16,7 @@ use commonware_p2p::{AddressableManager as _, authenticated::lookup};
 use commonware_runtime::{Metrics, Quota, Runner, Spawner, tokio as cw_tokio};
 use commonware_utils::{NZU32, ordered::Set};
 use medshare_crypto::envelope::SecretKey;
-use medshare_ledger::{Genesis, Machine, VerifyingKeys, genesis::ValidatorInfo};
+use medshare_ledger::{CircuitKeys, Genesis, Machine, genesis::ValidatorInfo};
 use medshare_storage::{PeerConfig, StoragePeer};
 use medshare_zk::{CircuitId, VerifyingKey};
 use std::{net::SocketAddr, path::Path, sync::Arc, time::Duration};
@@ -113,8 +113,13 @@ fn open_storage_peer(
 }
 
 /// Loads the verifying keys and checks them against the digests genesis pins.
-pub fn load_verifying_keys(genesis: &Genesis, dir: &Path) -> Result<VerifyingKeys, RunError> {
-    let load = |circuit: CircuitId, expected: &str| -> Result<_, RunError> {
+pub fn load_verifying_keys(genesis: &Genesis, dir: &Path) -> Result<CircuitKeys, RunError> {
+    let load = |circuit: CircuitId| -> Result<_, RunError> {
+        let expected = genesis.verifying_keys.get(circuit).ok_or_else(|| {
+            setup(format!(
+                "genesis pins no verifying key for the {circuit} circuit"
+            ))
+        })?;
         let path = dir.join(format!("{}.vk", circuit.name()));
         let key = VerifyingKey::read(&path)
             .map_err(|e| setup(format!("verifying key {}: {e}", path.display())))?;
@@ -132,13 +137,11 @@ pub fn load_verifying_keys(genesis: &Genesis, dir: &Path) -> Result<VerifyingKey
         }
         Ok(key.prepare())
     };
-    let digests = &genesis.verifying_keys;
-    Ok(VerifyingKeys {
-        registration: load(CircuitId::Registration, &digests.registration)?,
-        authorization: load(CircuitId::Authorization, &digests.authorization)?,
-        extraction: load(CircuitId::Extraction, &digests.extraction)?,
-        withdrawal: load(CircuitId::Withdrawal, &digests.withdrawal)?,
-    })
+    let keys = CircuitId::ALL
+        .into_iter()
+        .map(load)
+        .collect::<Result<Vec<_>, _>>()?;
+    CircuitKeys::new(keys).map_err(setup)
 }
 
 /// Starts the validator described by `config` and runs until the process is stopped.
@@ -164,7 +167,7 @@ pub fn run(config: NodeConfig) -> Result<(), RunError> {
         )));
     };
     let keys = load_verifying_keys(&genesis, &config.keys_dir)?;
-    let machine = Arc::new(Machine::new(&genesis, keys));
+    let machine = Arc::new(Machine::new(genesis.params(), keys));
     std::fs::create_dir_all(&config.data_dir)
         .map_err(|e| setup(format!("cannot create {}: {e}", config.data_dir.display())))?;
     let db =

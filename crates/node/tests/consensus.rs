@@ -20,9 +20,9 @@ use medshare_crypto::{
     poseidon::{Salt, SecretKey, alpha_from_digest},
 };
 use medshare_ledger::{
-    Checked, Field, GroupId, Kv, Machine, Transaction, VerifyingKeys, build,
-    genesis::{AuthorityInfo, Genesis, GenesisGroup, ValidatorInfo, VerifyingKeyDigests},
-    state,
+    Checked, CircuitKeys, Field, GroupId, Kv, Machine, Transaction, VerifyingKeyDigests,
+    genesis::{AuthorityInfo, Genesis, GenesisGroup, ValidatorInfo},
+    ops, state,
 };
 use medshare_node::{
     block::ChainBlock,
@@ -70,14 +70,21 @@ fn keys() -> &'static Keys {
     })
 }
 
-fn verifying_keys() -> VerifyingKeys {
-    let k = keys();
-    VerifyingKeys {
-        registration: k.registration.verifying_key().prepare(),
-        authorization: k.authorization.verifying_key().prepare(),
-        extraction: k.extraction.verifying_key().prepare(),
-        withdrawal: k.withdrawal.verifying_key().prepare(),
+impl Keys {
+    fn verifying_keys(&self) -> Vec<medshare_zk::VerifyingKey> {
+        [
+            &self.registration,
+            &self.authorization,
+            &self.extraction,
+            &self.withdrawal,
+        ]
+        .map(ProvingKey::verifying_key)
+        .to_vec()
     }
+}
+
+fn verifying_keys() -> CircuitKeys {
+    CircuitKeys::new(keys().verifying_keys().iter().map(|vk| vk.prepare())).unwrap()
 }
 
 /// A consortium: its genesis, its validators' keys, a group with an authority.
@@ -102,7 +109,6 @@ impl Consortium {
         let (group_key, issuing, _) = generate_group(&mut rng);
         let registry = MemberRegistry::new(&group_key);
         let k = keys();
-        let digest = |pk: &ProvingKey| hex::encode(pk.verifying_key().digest());
         let genesis = Genesis {
             chain_id: "medshare-sim".into(),
             timestamp_ms: 1,
@@ -117,12 +123,7 @@ impl Consortium {
                     storage_key: None,
                 })
                 .collect(),
-            verifying_keys: VerifyingKeyDigests {
-                registration: digest(&k.registration),
-                authorization: digest(&k.authorization),
-                extraction: digest(&k.extraction),
-                withdrawal: digest(&k.withdrawal),
-            },
+            verifying_keys: VerifyingKeyDigests::of(&k.verifying_keys()),
             authorities: vec![AuthorityInfo {
                 name: "hospital".into(),
                 public_key: hex::encode(authority.public_key().as_ref()),
@@ -211,7 +212,7 @@ async fn start_incarnation(
     incarnation: u32,
 ) -> Validator {
     let signer = consortium.signers[index].clone();
-    let machine = Arc::new(Machine::new(&consortium.genesis, verifying_keys()));
+    let machine = Arc::new(Machine::new(consortium.genesis.params(), verifying_keys()));
     let db = StateDb::open(&consortium.state_path(index)).expect("open state");
     let params = ChainParams {
         max_block_txs: 16,
@@ -540,8 +541,8 @@ fn register_salted(
     data: &[u8],
     rng: &mut StdRng,
 ) -> Transaction {
-    build::register(
-        build::Registration {
+    ops::mda::register(
+        ops::mda::Registration {
             chain_id: &consortium.genesis.chain_id,
             group: consortium.group.clone(),
             alpha: alpha_from_digest(&sha2::Sha256::digest(data).into()),
@@ -554,6 +555,7 @@ fn register_salted(
         },
         rng,
     )
+    .map(Transaction::from)
     .unwrap()
 }
 
@@ -643,8 +645,8 @@ fn invalid_transactions_are_never_finalized_and_say_why() {
             fake_tree
                 .append(Field::from(medshare_crypto::poseidon::Fr::from(1u64)).0)
                 .unwrap();
-            let stale = build::authorize(
-                build::Authorization {
+            let stale = ops::mda::authorize(
+                ops::mda::Authorization {
                     chain_id: &consortium.genesis.chain_id,
                     group: consortium.group.clone(),
                     alpha: honest_body.alpha.0,
@@ -660,6 +662,7 @@ fn invalid_transactions_are_never_finalized_and_say_why() {
                 },
                 &mut rng,
             )
+            .map(Transaction::from)
             .unwrap();
             rejected(submit(stale).await, "not one of the recent roots");
 
@@ -668,12 +671,12 @@ fn invalid_transactions_are_never_finalized_and_say_why() {
                 .registry
                 .revoke(&consortium.issuing, &group_key, bob.index())
                 .unwrap();
-            let advance = build::advance_group_epoch(
+            let advance = Transaction::from(ops::group::advance_group_epoch(
                 &consortium.genesis.chain_id,
                 consortium.group.clone(),
                 &revocation,
                 &consortium.authority,
-            );
+            ));
             submit(advance.clone()).await.unwrap();
             wait_final(&context, &validators[0], &advance).await;
             let revoked = register(

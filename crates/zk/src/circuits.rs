@@ -5,8 +5,9 @@
 //! Every circuit also takes the public `binding = H_bind(transaction)` (DESIGN.md, "departures"),
 //! which ties the proof to the one transaction it was made for.
 
-use crate::CircuitId;
 use crate::gadgets::{PathVar, binding_input, hash};
+use ark_bls12_381::Bls12_381;
+use ark_groth16::Groth16;
 use ark_r1cs_std::alloc::AllocVar;
 use ark_r1cs_std::eq::EqGadget;
 use ark_r1cs_std::fields::fp::FpVar;
@@ -15,6 +16,8 @@ use medshare_crypto::merkle::MerklePath;
 use medshare_crypto::poseidon::{
     Domain, Fr, Salt, SecretKey, authorization_commitment, registration_commitment,
 };
+use rand::{CryptoRng, RngCore};
+use std::fmt;
 
 mod sealed {
     pub trait Sealed {}
@@ -324,5 +327,83 @@ impl Statement for WithdrawalStatement {
         binding_input(cs.clone(), s.map(|s| s.binding))?;
         let sk = witness(&cs, w.map(|w| w.sk.expose_secret()))?;
         hash(cs, Domain::Pk, &[sk])?.enforce_equal(&pk)
+    }
+}
+
+/// The registry of circuits: one line each, naming its id (written in key files), its name and
+/// its statement. Everything that works on "every circuit" (setup, key files, genesis digests,
+/// the chain's verifying keys) goes through [`CircuitId::ALL`] and the dispatch generated here.
+macro_rules! circuits {
+    ($($id:ident = $byte:literal => $name:literal, $statement:ty, $inputs:literal;)*) => {
+        /// The circuits. The discriminant is the circuit id written in key files.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[repr(u8)]
+        pub enum CircuitId {
+            $($id = $byte,)*
+        }
+
+        impl CircuitId {
+            /// All circuits, in id order.
+            pub const ALL: [CircuitId; [$($byte),*].len()] = [$(CircuitId::$id,)*];
+
+            /// Lower-case name, as in genesis and the benchmark output.
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $(CircuitId::$id => $name,)*
+                }
+            }
+
+            /// Number of public inputs of the circuit (binding included).
+            pub const fn num_public_inputs(self) -> usize {
+                match self {
+                    $(CircuitId::$id => $inputs,)*
+                }
+            }
+
+            /// Lays out the circuit's constraints without an assignment.
+            pub(crate) fn synthesize(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
+                match self {
+                    $(CircuitId::$id => <$statement>::synthesize(cs, None),)*
+                }
+            }
+
+            /// A Groth16 setup of the circuit from `rng`.
+            pub(crate) fn generate(
+                self,
+                rng: &mut (impl RngCore + CryptoRng),
+            ) -> Result<ark_groth16::ProvingKey<Bls12_381>, SynthesisError> {
+                match self {
+                    $(CircuitId::$id => Groth16::<Bls12_381>::generate_random_parameters_with_reduction(
+                        Circuit::<$statement>(None),
+                        rng,
+                    ),)*
+                }
+            }
+        }
+    };
+}
+
+circuits! {
+    Registration = 1 => "registration", RegistrationStatement, 4;
+    Authorization = 2 => "authorization", AuthorizationStatement, 6;
+    Extraction = 3 => "extraction", ExtractionStatement, 6;
+    Withdrawal = 4 => "withdrawal", WithdrawalStatement, 2;
+}
+
+impl CircuitId {
+    /// The circuit with id `id`, if any.
+    pub fn from_id(id: u8) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| *c as u8 == id)
+    }
+
+    /// The circuit named `name`, if any.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.name() == name)
+    }
+}
+
+impl fmt::Display for CircuitId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
     }
 }

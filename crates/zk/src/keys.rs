@@ -6,18 +6,14 @@
 //! seconds), compressed for verifying keys (they go into genesis). Reading validates every point
 //! (on the curve, in the prime-order subgroup) and the sanity rules below.
 
-use crate::circuits::{Circuit, Statement};
-use crate::proof::PreparedVerifyingKey;
-use crate::{
-    AuthorizationStatement, CircuitId, ExtractionStatement, RegistrationStatement,
-    WithdrawalStatement, ZkError,
-};
+use crate::circuits::CircuitId;
+use crate::error::ZkError;
+use crate::verify::PreparedVerifyingKey;
 use ark_bls12_381::Fr;
 use ark_bls12_381::{Bls12_381, G1Affine, G2Affine};
 use ark_ec::AffineRepr;
-use ark_groth16::Groth16;
 use ark_relations::gr1cs::{
-    ConstraintSystem, Matrix, OptimizationGoal, R1CS_PREDICATE_LABEL, SynthesisError, SynthesisMode,
+    ConstraintSystem, Matrix, OptimizationGoal, R1CS_PREDICATE_LABEL, SynthesisMode,
 };
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
 use rand::{CryptoRng, RngCore};
@@ -43,20 +39,9 @@ pub fn setup<R: RngCore + CryptoRng>(
     circuit: CircuitId,
     rng: &mut R,
 ) -> Result<(ProvingKey, VerifyingKey), ZkError> {
-    let inner = match circuit {
-        CircuitId::Registration => generate::<RegistrationStatement>(rng),
-        CircuitId::Authorization => generate::<AuthorizationStatement>(rng),
-        CircuitId::Extraction => generate::<ExtractionStatement>(rng),
-        CircuitId::Withdrawal => generate::<WithdrawalStatement>(rng),
-    }?;
+    let inner = circuit.generate(rng)?;
     let verifying_key = VerifyingKey::new(circuit, inner.vk.clone())?;
     Ok((ProvingKey::new(circuit, inner)?, verifying_key))
-}
-
-fn generate<S: Statement>(
-    rng: &mut (impl RngCore + CryptoRng),
-) -> Result<ark_groth16::ProvingKey<Bls12_381>, SynthesisError> {
-    Groth16::<Bls12_381>::generate_random_parameters_with_reduction(Circuit::<S>(None), rng)
 }
 
 /// Number of R1CS constraints of `circuit` (as the prover sees them, public-input copies not
@@ -83,12 +68,7 @@ impl Shape {
         let cs = ConstraintSystem::new_ref();
         cs.set_optimization_goal(OptimizationGoal::Constraints);
         cs.set_mode(SynthesisMode::Setup);
-        match circuit {
-            CircuitId::Registration => RegistrationStatement::synthesize(cs.clone(), None),
-            CircuitId::Authorization => AuthorizationStatement::synthesize(cs.clone(), None),
-            CircuitId::Extraction => ExtractionStatement::synthesize(cs.clone(), None),
-            CircuitId::Withdrawal => WithdrawalStatement::synthesize(cs.clone(), None),
-        }?;
+        circuit.synthesize(cs.clone())?;
         cs.finalize();
         let matrices = cs
             .to_matrices()?

@@ -24,8 +24,9 @@ use medshare_crypto::{
     poseidon::{Salt, SecretKey, alpha_from_data, registration_commitment},
 };
 use medshare_ledger::{
-    GroupId, Transaction, build,
-    genesis::{AuthorityInfo, Genesis, GenesisGroup, ValidatorInfo, VerifyingKeyDigests},
+    GroupId, Transaction, VerifyingKeyDigests,
+    genesis::{AuthorityInfo, Genesis, GenesisGroup, ValidatorInfo},
+    ops,
 };
 use medshare_node::config::NodeConfig;
 use medshare_zk::{CircuitId, ProvingKey, setup};
@@ -158,11 +159,7 @@ impl Consortium {
             .join(format!("keys-{}", args.seed));
         let mut digests = Vec::new();
         for circuit in CircuitId::ALL {
-            digests.push(hex::encode(
-                proving_key(&keys_dir, args.seed, circuit)?
-                    .verifying_key()
-                    .digest(),
-            ));
+            digests.push(proving_key(&keys_dir, args.seed, circuit)?.verifying_key());
         }
         let signers: Vec<_> = (0..args.validators as u64)
             .map(|i| signer(args.seed, i))
@@ -184,12 +181,7 @@ impl Consortium {
                     storage_key: None,
                 })
                 .collect(),
-            verifying_keys: VerifyingKeyDigests {
-                registration: digests[0].clone(),
-                authorization: digests[1].clone(),
-                extraction: digests[2].clone(),
-                withdrawal: digests[3].clone(),
-            },
+            verifying_keys: VerifyingKeyDigests::of(&digests),
             authorities: vec![AuthorityInfo {
                 name: "bench-hospital".into(),
                 public_key: hex::encode(authority.public_key().as_ref()),
@@ -278,7 +270,7 @@ fn workload(args: &Args, kind: Kind, consortium: &Consortium) -> Result<Workload
         let requests = (0..args.requests)
             .map(|i| {
                 let author = signer(args.seed, 5_000 + i as u64);
-                build::note(&chain_id, &author, 1, vec![7u8; 420])
+                Transaction::from(ops::note::note(&chain_id, &author, 1, vec![7u8; 420]))
             })
             .collect::<Vec<_>>();
         write_txs(&path, &[], &requests)?;
@@ -295,8 +287,8 @@ fn workload(args: &Args, kind: Kind, consortium: &Consortium) -> Result<Workload
     let owner = SecretKey::random(&mut rng);
     let salt = Salt::random(&mut rng);
     let alpha = alpha_from_data(format!("medshare bench MDA {}", args.seed).as_bytes());
-    let registration = build::register(
-        build::Registration {
+    let registration = ops::mda::register(
+        ops::mda::Registration {
             chain_id: &chain_id,
             group: group.clone(),
             alpha,
@@ -308,7 +300,8 @@ fn workload(args: &Args, kind: Kind, consortium: &Consortium) -> Result<Workload
             proving_key: &proving_key(&consortium.keys_dir, args.seed, CircuitId::Registration)?,
         },
         &mut rng,
-    )?;
+    )
+    .map(Transaction::from)?;
     // The registration tree will hold exactly this leaf: its path and root are known now.
     let mut tree = CommitmentTree::new(1)?;
     tree.append(registration_commitment(alpha, owner.public_key(), &salt))?;
@@ -335,23 +328,26 @@ fn workload(args: &Args, kind: Kind, consortium: &Consortium) -> Result<Workload
                     for _ in (t..args.requests).step_by(threads) {
                         let mut envelope = vec![0u8; 420];
                         rng.fill_bytes(&mut envelope);
-                        txs.push(build::authorize(
-                            build::Authorization {
-                                chain_id,
-                                group: group.clone(),
-                                alpha,
-                                sk: owner,
-                                salt,
-                                salt_auth: &Salt::random(&mut rng),
-                                pk_h: SecretKey::random(&mut rng).public_key(),
-                                path: path.clone(),
-                                envelope,
-                                member,
-                                group_key,
-                                proving_key: key,
-                            },
-                            &mut rng,
-                        )?);
+                        txs.push(
+                            ops::mda::authorize(
+                                ops::mda::Authorization {
+                                    chain_id,
+                                    group: group.clone(),
+                                    alpha,
+                                    sk: owner,
+                                    salt,
+                                    salt_auth: &Salt::random(&mut rng),
+                                    pk_h: SecretKey::random(&mut rng).public_key(),
+                                    path: path.clone(),
+                                    envelope,
+                                    member,
+                                    group_key,
+                                    proving_key: key,
+                                },
+                                &mut rng,
+                            )
+                            .map(Transaction::from)?,
+                        );
                         let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                         if n % 256 == 0 {
                             eprintln!(

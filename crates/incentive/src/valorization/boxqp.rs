@@ -13,7 +13,7 @@
 //! result is the same on every machine.
 
 use super::ValorizationError;
-use super::linalg::Matrix;
+use crate::linalg::Matrix;
 use crate::scalar::Scalar;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -23,10 +23,9 @@
 //! validator.
 
 mod boxqp;
-mod linalg;
 pub mod quadratic;
 
-pub use linalg::{Ldl, Matrix, NotPositiveDefinite};
+pub use crate::linalg::{Ldl, Matrix, NotPositiveDefinite};
 
 use std::fmt;
 

@@ -1,6 +1,12 @@
 //! The little dense linear algebra the valorization solver needs, generic over the scalar.
 
-use crate::scalar::Scalar;
+use num_traits::Num;
+
+/// What the linear algebra needs of a number: a field with an order. Both of the valorization
+/// model's scalars are one.
+pub trait Entry: Clone + PartialOrd + Num {}
+
+impl<T: Clone + PartialOrd + Num> Entry for T {}
 
 /// A dense square matrix, row-major.
 #[derive(Debug, Clone, PartialEq)]
@@ -9,7 +15,7 @@ pub struct Matrix<S> {
     entries: Vec<S>,
 }
 
-impl<S: Scalar> Matrix<S> {
+impl<S: Entry> Matrix<S> {
     /// The symmetric matrix with `value` off the diagonal and zero on it: one interdependence
     /// φ for every pair of MDAPs.
     pub fn uniform_off_diagonal(order: usize, value: S) -> Self {
@@ -93,7 +99,7 @@ pub struct NotPositiveDefinite {
     pub order: usize,
 }
 
-impl<S: Scalar> Ldl<S> {
+impl<S: Entry> Ldl<S> {
     /// Factors a symmetric matrix, or says which leading block is not positive definite.
     pub fn factor(q: &Matrix<S>) -> Result<Self, NotPositiveDefinite> {
         let n = q.order();
@@ -147,7 +153,7 @@ impl<S: Scalar> Ldl<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scalar::Rational;
+    type Rational = num_rational::BigRational;
 
     fn r(n: i64, d: i64) -> Rational {
         Rational::new(n.into(), d.into())

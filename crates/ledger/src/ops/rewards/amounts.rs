@@ -1,4 +1,4 @@
-//! Incentives computed on chain: the FSP's payouts to MDAPs (seed 000 §V), revenue shared by
+//! What the reward operations credit, computed on chain: the FSP's payouts to MDAPs (seed 000 §V), revenue shared by
 //! Shapley values (seed 003 ch. 7), and the reward accounts they credit.
 //!
 //! Everything here is exact: the incentive crate solves the valorization model and the Shapley
@@ -9,11 +9,12 @@
 //! be deterministic for one binary, but not across builds that fuse or reorder operations
 //! differently, and a consortium runs many builds.
 
+use super::terms::{PayoutTerms, RevenueTerms};
 use crate::{
-    machine::TxError,
+    error::TxError,
+    kind::Kind,
     state::{self, AccountId, AuditLog},
     store::{Kv, Overlay},
-    tx::{Kind, PayoutTerms, RevenueTerms},
     types::Field,
 };
 use medshare_incentive::{
