@@ -1,5 +1,5 @@
 //! Who stores shards: every validator of genesis that lists a storage key runs a storage peer
-//! behind its API address (DESIGN.md "Roles": a consortium member runs a validator and a
+//! behind its API address (docs/design.md "Roles": a consortium member runs a validator and a
 //! storage peer).
 
 use medshare_ledger::Genesis;

@@ -5,9 +5,11 @@
 //! the client library (`medshare-client`) reads them. Views mirror the ledger's state records
 //! instead of exposing them, so the state encoding can change without breaking clients.
 
-pub mod consortium;
-pub mod error;
-pub mod types;
+#![forbid(unsafe_code)]
+
+mod consortium;
+mod error;
+mod types;
 
 pub use consortium::storage_peers;
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};

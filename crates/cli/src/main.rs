@@ -1,5 +1,7 @@
 //! `medshare`: one command for every role of the consortium.
 
+#![forbid(unsafe_code)]
+
 mod app;
 mod bench;
 mod chain;

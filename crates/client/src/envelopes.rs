@@ -1,7 +1,7 @@
 //! What travels sealed with HPKE ([`medshare_crypto::envelope`]) between users.
 //!
 //! - [`Grant`]: the authorization envelope, seed 000's secure transmission `st(σ', α, pk_A, …)`
-//!   of Algorithm 3 with what storage adds: the data key and the manifest (DESIGN.md "The
+//!   of Algorithm 3 with what storage adds: the data key and the manifest (docs/design.md "The
 //!   sharing mechanism" step 3). It rides on chain in `Authorize.envelope` (≤ 4 KiB), so the
 //!   owner need not be online when the data user extracts. Its AAD binds it to the chain and to
 //!   the authorization's α, pk_A and pk_H: an envelope copied into another authorization does

@@ -11,15 +11,17 @@
 //! - [`group`] and [`mda`]: the operations, each leaving nothing partial when it fails.
 //! - [`rewards`]: reward accounts, withdrawals, and the FSP's payouts and revenue shares.
 
-pub mod envelopes;
-pub mod error;
+#![forbid(unsafe_code)]
+
+mod envelopes;
+mod error;
 pub mod group;
-pub mod keystore;
+mod keystore;
 pub mod mda;
-pub mod node;
-pub mod profile;
+mod node;
+mod profile;
 pub mod rewards;
-pub mod session;
+mod session;
 
 pub use error::Error;
 pub use keystore::Keystore;

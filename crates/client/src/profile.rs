@@ -1,5 +1,5 @@
 //! The public profile a data owner needs to authorize someone: the pseudonym `pk_H` the
-//! authorization names and the HPKE key its envelope is sealed to (DESIGN.md "Keys and
+//! authorization names and the HPKE key its envelope is sealed to (docs/design.md "Keys and
 //! identities"). Shared as one short string, bech32m with prefix `msprofile`, so a typo is caught
 //! by the checksum instead of authorizing nobody (or somebody else).
 

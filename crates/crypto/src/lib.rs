@@ -7,6 +7,8 @@
 //! checks) are pure, deterministic computation. Key generation and sealing draw from the OS RNG,
 //! and the group authority's member registry saves itself atomically to a file it controls.
 
+#![forbid(unsafe_code)]
+
 pub mod envelope;
 pub mod groupsig;
 pub mod merkle;

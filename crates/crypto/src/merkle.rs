@@ -3,7 +3,7 @@
 //!
 //! Seed 000 proves membership in a per-block Merkle root (`M_α`, Alg. 3-5), which tells everyone
 //! the block of the registration. medshare keeps one global tree per kind of commitment and
-//! accepts any root from a window of recent checkpoints instead (DESIGN.md, "departures"), so a
+//! accepts any root from a window of recent checkpoints instead (docs/design.md, "departures"), so a
 //! proof hides which leaf, and which block, it speaks about.
 //!
 //! - 4-ary, [`DEPTH`] = 16 levels: the 2^32 leaves of a binary tree of depth 32, but a path costs

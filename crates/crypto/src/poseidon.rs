@@ -1,6 +1,6 @@
-//! Poseidon over the BLS12-381 scalar field: the `H_*` hashes of DESIGN.md.
+//! Poseidon over the BLS12-381 scalar field: the `H_*` hashes of docs/design.md.
 //!
-//! Seed 000 hashes with SHA-256 inside its circuits; medshare uses Poseidon instead (DESIGN.md,
+//! Seed 000 hashes with SHA-256 inside its circuits; medshare uses Poseidon instead (docs/design.md,
 //! "departures"): a width-5 permutation costs 297 R1CS constraints against ~27 000 for SHA-256.
 //!
 //! # Parameters (fixed; changing any of them changes every commitment on chain)
@@ -106,7 +106,7 @@ fn grain_config(width: usize, partial_rounds: usize) -> PoseidonConfig<Fr> {
     )
 }
 
-/// What a hash is for. Each use has its own tag so no two uses can collide (DESIGN.md, `H_*`).
+/// What a hash is for. Each use has its own tag so no two uses can collide (docs/design.md, `H_*`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Domain {
     /// `pk = H_pk(sk)`: a zero-knowledge identity's public key.
@@ -217,7 +217,7 @@ fn sbox(x: &mut Fr) {
 }
 
 /// Hash arbitrary bytes: the byte length, then the bytes in 31-byte little-endian chunks (the
-/// last one shorter), as field elements, through [`hash`]. Used for `binding` (DESIGN.md).
+/// last one shorter), as field elements, through [`hash`]. Used for `binding` (docs/design.md).
 pub fn hash_bytes(domain: Domain, bytes: &[u8]) -> Fr {
     let mut elements = Vec::with_capacity(1 + bytes.len().div_ceil(BYTES_PER_ELEMENT));
     elements.push(Fr::from(bytes.len() as u64));

@@ -1,4 +1,4 @@
-//! Chunked authenticated encryption of long byte streams (DESIGN.md "Storage layer").
+//! Chunked authenticated encryption of long byte streams (docs/design.md "Storage layer").
 //!
 //! A stream is cut into segments of [`SEGMENT_SIZE`] plaintext bytes (the last one may be shorter,
 //! even empty) and each segment is sealed with XChaCha20-Poly1305 under one [`StreamKey`]. The

@@ -13,6 +13,8 @@
 //! Everything that decides an on-chain payout is computed in exact rational arithmetic
 //! ([`Rational`]); floating point appears only in estimates and presentation.
 
+#![forbid(unsafe_code)]
+
 pub mod apportion;
 mod linalg;
 mod scalar;

@@ -1,10 +1,8 @@
-//! The transaction kinds: the byte that opens every encoding and the name clients see.
-//!
-//! One line per kind. The order is part of the state encoding (records store a kind by its
-//! position in this list), so a new kind goes at the end.
+//! The transaction kinds: the byte that opens every encoding and the name clients see, expanded
+//! from the one list in [`crate::dispatch`].
 
 macro_rules! kinds {
-    ($($variant:ident = $byte:literal => $name:literal,)*) => {
+    ($($variant:ident = $byte:literal => $name:literal, $body:ty;)*) => {
         /// A transaction kind. The discriminant is the encoding's first byte.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
         #[serde(rename_all = "snake_case")]
@@ -27,17 +25,7 @@ macro_rules! kinds {
     };
 }
 
-kinds! {
-    CreateGroup = 1 => "create_group",
-    AdvanceGroupEpoch = 2 => "advance_group_epoch",
-    Register = 3 => "register",
-    Authorize = 4 => "authorize",
-    Extract = 5 => "extract",
-    Note = 6 => "note",
-    Payout = 7 => "payout",
-    Revenue = 8 => "revenue",
-    Withdraw = 9 => "withdraw",
-}
+crate::dispatch::with_kinds!(kinds);
 
 impl Kind {
     pub fn from_u8(byte: u8) -> Option<Self> {

@@ -9,11 +9,12 @@
 #![forbid(unsafe_code)]
 
 pub mod block;
-pub mod circuits;
+mod circuits;
 pub mod consortium;
-pub mod error;
+mod dispatch;
+mod error;
 pub mod genesis;
-pub mod kind;
+mod kind;
 pub mod machine;
 pub mod ops;
 mod settle;
@@ -21,7 +22,7 @@ pub mod state;
 pub mod store;
 pub mod tree;
 pub mod tx;
-pub mod types;
+mod types;
 
 pub use block::{Block, Header};
 pub use circuits::{CircuitKeys, VerifyingKeyDigests};

@@ -300,3 +300,47 @@ impl AuditLog<'_> {
             .collect()
     }
 }
+
+/// Typed reads of finalized state, for whoever serves it (the node's API, the storage gate):
+/// callers name the record they want, never a raw key or a value type of their choosing.
+pub struct StateView<S: Kv>(pub S);
+
+impl<S: Kv> StateView<S> {
+    /// The last executed block.
+    pub fn head(&self) -> Option<Head> {
+        read(&self.0, &head_key())
+    }
+    pub fn group(&self, group: &GroupId) -> Option<GroupRecord> {
+        read(&self.0, &group_key(group))
+    }
+    /// The revocation that advanced `group` to `epoch`.
+    pub fn revocation(&self, group: &GroupId, epoch: u64) -> Option<Vec<u8>> {
+        self.0.get(&revocation_key(group, epoch))
+    }
+    pub fn mda(&self, alpha: &Field) -> Option<MdaRecord> {
+        read(&self.0, &mda_key(alpha))
+    }
+    pub fn authorization(&self, re_auth: &Field) -> Option<AuthorizationRecord> {
+        read(&self.0, &authorization_key(re_auth))
+    }
+    pub fn extraction(&self, epk: &[u8; 32]) -> Option<ExtractionRecord> {
+        read(&self.0, &extraction_key(epk))
+    }
+    /// Where a final transaction was included.
+    pub fn transaction(&self, id: &Hash) -> Option<TxRecord> {
+        read(&self.0, &tx_key(id))
+    }
+    pub fn account(&self, id: &AccountId) -> Account {
+        account(&self.0, id)
+    }
+    /// What an FSP has paid (nothing yet: the default record).
+    pub fn fsp(&self, authority: &[u8]) -> FspRecord {
+        read(&self.0, &fsp_key(authority)).unwrap_or_default()
+    }
+    pub fn audit_len(&self, log: AuditLog<'_>) -> u32 {
+        log.len(&self.0)
+    }
+    pub fn audit(&self, log: AuditLog<'_>, from: u32, limit: u32) -> Vec<AuditEvent> {
+        log.read(&self.0, from, limit)
+    }
+}

@@ -8,7 +8,7 @@
 //! once. `n` appends cost about `n / 3 + 16` hashes instead of `16n`, which matters when every
 //! validator hashes every append. Roots therefore change once per block, and a proof
 //! must name the root at the end of one of the last [`RECENT_ROOTS`] blocks that changed the tree
-//! (DESIGN.md: membership against a window of recent roots, not a per-block root).
+//! (docs/design.md: membership against a window of recent roots, not a per-block root).
 //!
 //! Only leaves and the tree's [`TreeMeta`] (size and root) count towards the state root; inner
 //! nodes are derived from the leaves and written as derived data.

@@ -37,9 +37,9 @@ use sha2::{Digest as _, Sha256};
 /// Largest encoded transaction accepted anywhere (RPC, gossip, blocks).
 pub const MAX_TX_BYTES: usize = 16 * 1024;
 
-/// The dispatch: one line per kind, naming the body that implements it.
+/// The dispatch from a kind to its body, expanded from the one list in [`crate::dispatch`].
 macro_rules! transactions {
-    ($($kind:ident($body:ty),)*) => {
+    ($($kind:ident = $byte:literal => $name:literal, $body:ty;)*) => {
         #[derive(Clone, Debug, PartialEq, Eq)]
         pub enum Transaction {
             $($kind($body),)*
@@ -75,17 +75,7 @@ macro_rules! transactions {
     };
 }
 
-transactions! {
-    CreateGroup(ops::group::CreateGroup),
-    AdvanceGroupEpoch(ops::group::AdvanceGroupEpoch),
-    Register(ops::mda::Register),
-    Authorize(ops::mda::Authorize),
-    Extract(ops::mda::Extract),
-    Note(ops::note::Note),
-    Payout(ops::rewards::Payout),
-    Revenue(ops::rewards::Revenue),
-    Withdraw(ops::rewards::Withdraw),
-}
+crate::dispatch::with_kinds!(transactions);
 
 impl Transaction {
     /// The transaction id: SHA-256 of the canonical encoding.

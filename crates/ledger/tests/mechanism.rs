@@ -17,64 +17,26 @@ use medshare_incentive::{
 };
 use medshare_ledger::{
     AccountId, BlockEnv, Checked, Field, GroupId, Kv, Machine, Overlay, Ratio, Transaction,
-    TxError, VerifyingKeyDigests,
-    circuits::CircuitKeys,
-    genesis::{AuthorityInfo, Genesis, ValidatorInfo},
+    TxError,
+    consortium::{CircuitSetup, Consortium, ConsortiumSpec},
     ops,
     state::{self, AuditLog, FspRecord, MdaRecord},
     store::MemoryStore,
     tree::{self, TreeId},
     tx::{Kind, PayoutMdap, PayoutTerms, RevenueTerms},
 };
-use medshare_zk::{CircuitId, ProvingKey, setup};
+use medshare_zk::CircuitId;
 use rand::{SeedableRng, rngs::StdRng};
 use sha2::{Digest, Sha256};
 use std::{collections::HashMap, sync::OnceLock};
 
 const CHAIN: &str = "medshare-test";
-const VALIDATORS: u64 = 4;
-
-struct Keys {
-    registration: ProvingKey,
-    authorization: ProvingKey,
-    extraction: ProvingKey,
-    withdrawal: ProvingKey,
-    digests: VerifyingKeyDigests,
-}
+const VALIDATORS: usize = 4;
 
 /// Groth16 keys, generated once per test binary.
-fn keys() -> &'static Keys {
-    static KEYS: OnceLock<Keys> = OnceLock::new();
-    KEYS.get_or_init(|| {
-        let mut rng = StdRng::seed_from_u64(1);
-        let mut keygen = |circuit| setup(circuit, &mut rng).expect("setup").0;
-        let keys = Keys {
-            registration: keygen(CircuitId::Registration),
-            authorization: keygen(CircuitId::Authorization),
-            extraction: keygen(CircuitId::Extraction),
-            withdrawal: keygen(CircuitId::Withdrawal),
-            digests: VerifyingKeyDigests::default(),
-        };
-        let digests = VerifyingKeyDigests::of(&keys.verifying_keys());
-        Keys { digests, ..keys }
-    })
-}
-
-impl Keys {
-    fn verifying_keys(&self) -> Vec<medshare_zk::VerifyingKey> {
-        [
-            &self.registration,
-            &self.authorization,
-            &self.extraction,
-            &self.withdrawal,
-        ]
-        .map(ProvingKey::verifying_key)
-        .to_vec()
-    }
-}
-
-fn circuit_keys() -> CircuitKeys {
-    CircuitKeys::new(keys().verifying_keys().iter().map(|vk| vk.prepare())).unwrap()
+fn keys() -> &'static CircuitSetup {
+    static KEYS: OnceLock<CircuitSetup> = OnceLock::new();
+    KEYS.get_or_init(|| CircuitSetup::generate(&mut StdRng::seed_from_u64(1)).expect("setup"))
 }
 
 /// A chain with one group authority, its group, and a state machine run block by block.
@@ -95,40 +57,20 @@ struct World {
 impl World {
     fn new() -> Self {
         let mut rng = StdRng::seed_from_u64(7);
-        let authority = ed25519::PrivateKey::from_seed(11);
-        let validators: Vec<[u8; 32]> = (1..=VALIDATORS)
-            .map(|seed| {
-                let key = ed25519::PrivateKey::from_seed(seed).public_key();
-                key.as_ref().try_into().unwrap()
-            })
-            .collect();
-        let genesis = Genesis {
-            chain_id: CHAIN.into(),
-            timestamp_ms: 1,
-            validators: validators
-                .iter()
-                .enumerate()
-                .map(|(i, key)| ValidatorInfo {
-                    name: format!("v{i}"),
-                    public_key: hex::encode(key),
-                    p2p: "127.0.0.1:1".parse().unwrap(),
-                    api: "127.0.0.1:2".parse().unwrap(),
-                    storage_key: None,
-                })
-                .collect(),
-            verifying_keys: keys().digests.clone(),
-            authorities: vec![AuthorityInfo {
-                name: "st-marys".into(),
-                public_key: hex::encode(authority.public_key().as_ref()),
-            }],
-            groups: Vec::new(),
+        let spec = ConsortiumSpec {
+            seed: Some(11),
+            ..ConsortiumSpec::local(CHAIN, VALIDATORS, 1)
         };
-        let machine = Machine::new(genesis.params(), circuit_keys());
+        let consortium = Consortium::build(&spec, keys());
+        let validators: Vec<[u8; 32]> = consortium.genesis.validator_keys().collect();
+        let machine = consortium.machine(keys());
         let mut store = MemoryStore::default();
-        let initial = genesis
+        let initial = consortium
+            .genesis
             .initial_state(&machine, &MemoryStore::default())
             .unwrap();
         store.apply(&initial);
+        let authority = consortium.authority;
         let (group_key, issuing, _opening) = generate_group(&mut rng);
         let registry = MemberRegistry::new(&group_key);
         let mut world = Self {
@@ -207,7 +149,7 @@ impl World {
                 manifest: b"bafy-manifest".to_vec(),
                 member,
                 group_key: &self.group_key,
-                proving_key: &keys().registration,
+                proving_key: keys().proving_key(CircuitId::Registration),
             },
             &mut self.rng,
         )
@@ -240,7 +182,7 @@ impl World {
                 envelope: b"sealed to H".to_vec(),
                 member,
                 group_key: &self.group_key,
-                proving_key: &keys().authorization,
+                proving_key: keys().proving_key(CircuitId::Authorization),
             },
             &mut self.rng,
         )
@@ -267,7 +209,7 @@ impl World {
                 salt_auth,
                 path,
                 epk,
-                proving_key: &keys().extraction,
+                proving_key: keys().proving_key(CircuitId::Extraction),
             },
             &mut self.rng,
         )
@@ -299,7 +241,7 @@ impl World {
                 amount,
                 destination: b"iban:CH93 0076 2011 6238 5295 7".to_vec(),
                 nonce,
-                proving_key: &keys().withdrawal,
+                proving_key: keys().proving_key(CircuitId::Withdrawal),
             },
             &mut self.rng,
         )
@@ -463,7 +405,7 @@ fn authorization_needs_a_recent_root_and_the_owners_key() {
             envelope: Vec::new(),
             member: &patient,
             group_key: &w.group_key,
-            proving_key: &keys().authorization,
+            proving_key: keys().proving_key(CircuitId::Authorization),
         },
         &mut w.rng,
     )

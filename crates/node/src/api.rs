@@ -13,6 +13,7 @@ use crate::{
     chain::Chain,
     gossip::{SubmitError, Submitter},
     mempool::TxStatus as PoolStatus,
+    state_db::Snapshot,
 };
 use axum::{
     Json, Router,
@@ -33,8 +34,8 @@ use medshare_api::{
     Status, SubmitRequest, Submitted, TreeView, TxStatus,
 };
 use medshare_ledger::{
-    Field, Genesis, GroupId, Hash, Kv, Transaction, TxError,
-    state::{self, AuditLog, TxRecord},
+    Field, Genesis, GroupId, Hash, Transaction, TxError,
+    state::{self, AuditLog, StateView},
     tree::{self, TreeId},
     tx::MAX_TX_BYTES,
 };
@@ -63,6 +64,13 @@ pub struct ApiState {
     /// The runtime's own metrics (consensus, p2p bandwidth, storage), Prometheus text, appended
     /// to ours on `/metrics`.
     pub runtime_metrics: Arc<dyn Fn() -> String + Send + Sync>,
+}
+
+impl ApiState {
+    /// Typed reads of this node's finalized state.
+    fn state(&self) -> StateView<Snapshot> {
+        StateView(self.chain.finalized())
+    }
 }
 
 /// A refusal: HTTP status, stable code, and a message that says what to do next.
@@ -263,8 +271,7 @@ async fn metrics(State(api): State<ApiState>) -> impl IntoResponse {
 async fn status(State(api): State<ApiState>) -> Json<Status> {
     let tip = api.chain.tip();
     let stats = &api.chain.stats;
-    let timestamp_ms = state::read::<state::Head>(&api.chain.db.snapshot(), &state::head_key())
-        .map_or(0, |head| head.timestamp_ms);
+    let timestamp_ms = api.state().head().map_or(0, |head| head.timestamp_ms);
     Json(Status {
         chain_id: api.genesis.chain_id.clone(),
         height: tip.height,
@@ -425,7 +432,7 @@ async fn check(
     responses((status = 200, body = TxStatus), (status = 404, body = ErrorBody)))]
 async fn transaction(State(api): State<ApiState>, Path(id): Path<String>) -> ApiResult<TxStatus> {
     let id = parse_hash(&id, "transaction id")?;
-    if let Some(record) = state::read::<TxRecord>(&api.chain.db.snapshot(), &state::tx_key(&id)) {
+    if let Some(record) = api.state().transaction(&id) {
         let transaction = api
             .marshal
             .get_block(Height::new(record.height))
@@ -499,27 +506,18 @@ async fn block(State(api): State<ApiState>, Path(height): Path<String>) -> ApiRe
     }))
 }
 
-fn read_or_404<T: serde::de::DeserializeOwned>(
-    state: &dyn Kv,
-    key: &[u8],
-    code: ErrorCode,
-    message: String,
-) -> Result<T, ApiError> {
-    state::read(state, key).ok_or_else(|| ApiError::not_found(code, message))
-}
-
 /// A group: its authority and current BBS04 group public key and epoch.
 #[utoipa::path(get, path = "/v1/groups/{id}", tag = "groups",
     params(("id" = String, Path, description = "group name")),
     responses((status = 200, body = GroupView), (status = 404, body = ErrorBody)))]
 async fn group(State(api): State<ApiState>, Path(id): Path<String>) -> ApiResult<GroupView> {
     let id = parse_group(&id)?;
-    let record: state::GroupRecord = read_or_404(
-        &api.chain.db.snapshot(),
-        &state::group_key(&id),
-        ErrorCode::UnknownGroup,
-        format!("no group {id}; check the name, or create it with `medshare group create`"),
-    )?;
+    let record = api.state().group(&id).ok_or_else(|| {
+        ApiError::not_found(
+            ErrorCode::UnknownGroup,
+            format!("no group {id}; check the name, or create it with `medshare group create`"),
+        )
+    })?;
     Ok(Json(record.into()))
 }
 
@@ -533,17 +531,12 @@ async fn revocation(
 ) -> ApiResult<RevocationView> {
     let group = parse_group(&id)?;
     let epoch = parse_u64(&epoch, "epoch")?;
-    let bytes = api
-        .chain
-        .db
-        .snapshot()
-        .get(&state::revocation_key(&group, epoch))
-        .ok_or_else(|| {
-            ApiError::not_found(
-                ErrorCode::UnknownRevocation,
-                format!("group {group} has no revocation into epoch {epoch}"),
-            )
-        })?;
+    let bytes = api.state().revocation(&group, epoch).ok_or_else(|| {
+        ApiError::not_found(
+            ErrorCode::UnknownRevocation,
+            format!("group {group} has no revocation into epoch {epoch}"),
+        )
+    })?;
     Ok(Json(RevocationView {
         group,
         epoch,
@@ -557,12 +550,12 @@ async fn revocation(
     responses((status = 200, body = MdaView), (status = 404, body = ErrorBody)))]
 async fn mda(State(api): State<ApiState>, Path(alpha): Path<String>) -> ApiResult<MdaView> {
     let alpha = parse_field(&alpha, "alpha")?;
-    let record: state::MdaRecord = read_or_404(
-        &api.chain.db.snapshot(),
-        &state::mda_key(&alpha),
-        ErrorCode::UnknownMda,
-        format!("MDA {alpha} is not registered; check α (`medshare mda list`)"),
-    )?;
+    let record = api.state().mda(&alpha).ok_or_else(|| {
+        ApiError::not_found(
+            ErrorCode::UnknownMda,
+            format!("MDA {alpha} is not registered; check α (`medshare mda list`)"),
+        )
+    })?;
     Ok(Json(record.into()))
 }
 
@@ -590,11 +583,11 @@ fn page(
 }
 
 fn audit(api: &ApiState, log: AuditLog, page: Page) -> AuditView {
-    let snapshot = api.chain.db.snapshot();
+    let state = api.state();
     AuditView {
-        total: log.len(&snapshot),
-        events: log
-            .read(&snapshot, page.from, page.limit.min(MAX_EVENTS))
+        total: state.audit_len(log),
+        events: state
+            .audit(log, page.from, page.limit.min(MAX_EVENTS))
             .into_iter()
             .map(Into::into)
             .collect(),
@@ -638,12 +631,12 @@ async fn authorization(
     Path(re_auth): Path<String>,
 ) -> ApiResult<AuthorizationView> {
     let re_auth = parse_field(&re_auth, "re_auth")?;
-    let record: state::AuthorizationRecord = read_or_404(
-        &api.chain.db.snapshot(),
-        &state::authorization_key(&re_auth),
-        ErrorCode::UnknownAuthorization,
-        format!("no authorization with commitment {re_auth}"),
-    )?;
+    let record = api.state().authorization(&re_auth).ok_or_else(|| {
+        ApiError::not_found(
+            ErrorCode::UnknownAuthorization,
+            format!("no authorization with commitment {re_auth}"),
+        )
+    })?;
     Ok(Json(record.into()))
 }
 
@@ -656,12 +649,12 @@ async fn extraction(
     Path(epk): Path<String>,
 ) -> ApiResult<ExtractionView> {
     let epk = parse_hash(&epk, "ephemeral key")?;
-    let record: state::ExtractionRecord = read_or_404(
-        &api.chain.db.snapshot(),
-        &state::extraction_key(&epk),
-        ErrorCode::UnknownExtraction,
-        "no final extraction for that key".into(),
-    )?;
+    let record = api.state().extraction(&epk).ok_or_else(|| {
+        ApiError::not_found(
+            ErrorCode::UnknownExtraction,
+            "no final extraction for that key",
+        )
+    })?;
     Ok(Json(record.into()))
 }
 
@@ -675,7 +668,7 @@ async fn account(
 ) -> ApiResult<AccountView> {
     let id = state::AccountId::parse(&account)
         .map_err(|e| ApiError::bad_request(ErrorCode::InvalidAccount, e))?;
-    let record = state::account(&api.chain.db.snapshot(), &id);
+    let record = api.state().account(&id);
     Ok(Json(AccountView::new(&id, record)))
 }
 
@@ -685,8 +678,7 @@ async fn account(
     responses((status = 200, body = FspView), (status = 400, body = ErrorBody)))]
 async fn fsp(State(api): State<ApiState>, Path(authority): Path<String>) -> ApiResult<FspView> {
     let authority = parse_hash(&authority, "authority key")?;
-    let record =
-        state::read(&api.chain.db.snapshot(), &state::fsp_key(&authority)).unwrap_or_default();
+    let record = api.state().fsp(&authority);
     Ok(Json(FspView::new(&authority, record)))
 }
 
@@ -706,7 +698,7 @@ fn parse_tree(name: &str) -> Result<TreeId, ApiError> {
     params(("tree" = String, Path, description = "registration or authorization")),
     responses((status = 200, body = TreeView), (status = 400, body = ErrorBody)))]
 async fn tree_info(State(api): State<ApiState>, Path(name): Path<String>) -> ApiResult<TreeView> {
-    let meta = tree::meta(&api.chain.db.snapshot(), parse_tree(&name)?);
+    let meta = tree::meta(&api.chain.finalized(), parse_tree(&name)?);
     Ok(Json(TreeView {
         size: meta.hashed,
         root: meta.root,
@@ -723,7 +715,7 @@ async fn tree_path(
 ) -> ApiResult<PathView> {
     let tree_id = parse_tree(&name)?;
     let position = parse_u64(&position, "position")?;
-    let snapshot = api.chain.db.snapshot();
+    let snapshot = api.chain.finalized();
     let meta = tree::meta(&snapshot, tree_id);
     let path = tree::path(&snapshot, tree_id, position).ok_or_else(|| {
         ApiError::not_found(
@@ -751,55 +743,7 @@ async fn tree_path(
 
 /// Interactive documentation: every operation of `/openapi.json` with a form to call it. Self
 /// contained (no script from elsewhere), so it works on an offline consortium network.
-const DOCS_PAGE: &str = r#"<!doctype html>
-<html><head><meta charset="utf-8"><title>medshare API</title>
-<style>
-body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}
-details{border:1px solid #ccc;border-radius:6px;margin:.5rem 0;padding:.5rem}
-summary{cursor:pointer;font-family:monospace}
-.m{display:inline-block;width:4rem;font-weight:bold}
-input,textarea{font-family:monospace;width:100%;box-sizing:border-box;margin:.2rem 0}
-pre{background:#f4f4f4;padding:.5rem;overflow:auto;max-height:30rem}
-</style></head><body>
-<h1>medshare validator API</h1>
-<p id="about"></p><p>The document itself: <a href="/openapi.json">/openapi.json</a>.</p>
-<div id="ops"></div>
-<script>
-fetch('/openapi.json').then(r=>r.json()).then(doc=>{
-  document.getElementById('about').textContent=doc.info.description||'';
-  const ops=document.getElementById('ops');
-  for(const [path,item] of Object.entries(doc.paths)){
-    for(const [method,op] of Object.entries(item)){
-      const d=document.createElement('details');
-      d.innerHTML='<summary><span class="m">'+method.toUpperCase()+'</span>'+path+' — '+(op.summary||'')+'</summary>';
-      const params=op.parameters||[];
-      const inputs={};
-      for(const p of params){
-        const l=document.createElement('label');l.textContent=p.name+' ('+p.in+')'+(p.description?': '+p.description:'');
-        const i=document.createElement('input');inputs[p.name]=[p,i];d.append(l,i);
-      }
-      let body=null;
-      if(op.requestBody){body=document.createElement('textarea');body.rows=4;body.placeholder='{"tx": "<hex>"}';d.append(body);}
-      const b=document.createElement('button');b.textContent='Send';
-      const out=document.createElement('pre');
-      b.onclick=async()=>{
-        let url=path;const q=new URLSearchParams();
-        for(const [name,[p,i]] of Object.entries(inputs)){
-          if(p.in==='path')url=url.replace('{'+name+'}',encodeURIComponent(i.value));
-          else if(i.value)q.set(name,i.value);
-        }
-        if([...q].length)url+='?'+q;
-        const init={method:method.toUpperCase()};
-        if(body){init.body=body.value;init.headers={'content-type':'application/json'};}
-        const r=await fetch(url,init);
-        const t=await r.text();
-        try{out.textContent=r.status+'\n'+JSON.stringify(JSON.parse(t),null,2)}catch{out.textContent=r.status+'\n'+t.slice(0,2000)}
-      };
-      d.append(b,out);ops.append(d);
-    }
-  }
-});
-</script></body></html>"#;
+const DOCS_PAGE: &str = include_str!("docs.html");
 
 #[cfg(test)]
 mod tests {

@@ -163,6 +163,11 @@ impl Chain {
         })
     }
 
+    /// A consistent view of the finalized state.
+    pub fn finalized(&self) -> Snapshot {
+        self.db.snapshot()
+    }
+
     pub fn genesis(&self) -> &ChainBlock {
         &self.genesis
     }

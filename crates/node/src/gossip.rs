@@ -15,7 +15,7 @@ use futures::{
     SinkExt, StreamExt,
     channel::{mpsc, oneshot},
 };
-use medshare_ledger::{Hash, Transaction, TxError, state, store::Kv};
+use medshare_ledger::{Hash, Transaction, TxError, state::StateView};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use tracing::{debug, warn};
@@ -119,7 +119,7 @@ impl<B: Blocker<PublicKey = PublicKey>> Gossip<B> {
     }
 
     fn already_final(&self, id: &Hash) -> bool {
-        self.chain.db.snapshot().get(&state::tx_key(id)).is_some()
+        StateView(self.chain.finalized()).transaction(id).is_some()
     }
 
     async fn run(mut self, mut sender: impl Sender<PublicKey = PublicKey>) {

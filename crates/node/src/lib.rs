@@ -6,16 +6,18 @@
 //! - [`mempool`], [`workers`] and [`gossip`] admit transactions: checked once, in batches, by a
 //!   pool of verification workers (seed 000's "workers").
 
-pub mod api;
-pub mod application;
+#![forbid(unsafe_code)]
+
+mod api;
+mod application;
 pub mod block;
 pub mod chain;
 pub mod config;
 pub mod engine;
 pub mod gossip;
-pub mod mempool;
-pub mod metrics;
-pub mod release_gate;
+mod mempool;
+mod metrics;
+mod release_gate;
 pub mod run;
 pub mod state_db;
 pub mod workers;

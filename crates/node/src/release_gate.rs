@@ -1,5 +1,5 @@
 //! The storage peer's one question to the chain — may this ephemeral key receive this MDA? —
-//! answered from this validator's finalized state (seed 000 §IV operation 4, DESIGN.md
+//! answered from this validator's finalized state (seed 000 §IV operation 4, docs/design.md
 //! "Storage layer": peers serve shards only to the ephemeral key of a final extraction).
 //!
 //! A final `Extract` left `X ‖ epk → ExtractionRecord` (which α it extracted) and the
@@ -9,10 +9,7 @@
 
 use crate::chain::Chain;
 use medshare_crypto::{envelope::PublicKey, poseidon::alpha_from_digest};
-use medshare_ledger::{
-    Field, Kv,
-    state::{self, ExtractionRecord, MdaRecord},
-};
+use medshare_ledger::{Field, Kv, state::StateView};
 use medshare_storage::{Alpha, ContentId, GateError, ReleaseGate};
 use std::sync::Arc;
 
@@ -29,17 +26,25 @@ impl ChainGate {
 
 impl ReleaseGate for ChainGate {
     fn extraction(&self, alpha: &Alpha, epk: &PublicKey) -> Result<Option<ContentId>, GateError> {
-        Ok(released_manifest(&self.chain.db.snapshot(), alpha, epk))
+        Ok(released_manifest(
+            StateView(self.chain.finalized()),
+            alpha,
+            epk,
+        ))
     }
 }
 
 /// The manifest of `alpha` if a final extraction of `alpha` names `epk`.
-pub fn released_manifest(state: &dyn Kv, alpha: &Alpha, epk: &PublicKey) -> Option<ContentId> {
-    let extraction: ExtractionRecord = state::read(state, &state::extraction_key(&epk.to_bytes()))?;
+pub fn released_manifest<S: Kv>(
+    state: StateView<S>,
+    alpha: &Alpha,
+    epk: &PublicKey,
+) -> Option<ContentId> {
+    let extraction = state.extraction(&epk.to_bytes())?;
     if extraction.alpha != Field(alpha_from_digest(&alpha.0)) {
         return None;
     }
-    let mda: MdaRecord = state::read(state, &state::mda_key(&extraction.alpha))?;
+    let mda = state.mda(&extraction.alpha)?;
     // The owner registered whatever bytes it liked; only a well-formed CID names a manifest.
     ContentId::from_bytes(&mda.manifest).ok()
 }
@@ -48,7 +53,11 @@ pub fn released_manifest(state: &dyn Kv, alpha: &Alpha, epk: &PublicKey) -> Opti
 mod tests {
     use super::*;
     use medshare_crypto::envelope::SecretKey;
-    use medshare_ledger::{GroupId, Overlay, store::MemoryStore};
+    use medshare_ledger::{
+        GroupId, Overlay,
+        state::{self, ExtractionRecord, MdaRecord},
+        store::MemoryStore,
+    };
 
     fn store_with(alpha: &Alpha, epk: &PublicKey, manifest: Vec<u8>) -> MemoryStore {
         let field = Field(alpha_from_digest(&alpha.0));
@@ -94,16 +103,28 @@ mod tests {
         let epk = SecretKey::generate().public_key();
         let manifest = ContentId::of(b"manifest");
         let store = store_with(&alpha, &epk, manifest.to_bytes().to_vec());
-        assert_eq!(released_manifest(&store, &alpha, &epk), Some(manifest));
+        assert_eq!(
+            released_manifest(StateView(store.clone()), &alpha, &epk),
+            Some(manifest)
+        );
         // Another key, another MDA: nothing.
         let stranger = SecretKey::generate().public_key();
-        assert_eq!(released_manifest(&store, &alpha, &stranger), None);
-        assert_eq!(released_manifest(&store, &Alpha([8; 32]), &epk), None);
+        assert_eq!(
+            released_manifest(StateView(store.clone()), &alpha, &stranger),
+            None
+        );
+        assert_eq!(
+            released_manifest(StateView(store.clone()), &Alpha([8; 32]), &epk),
+            None
+        );
         // Same first 248 bits but another digest still maps to the same field element; the
         // storage peer then compares the manifest's full α (see `StoragePeer`).
         let mut near = alpha;
         near.0[31] ^= 0xff;
-        assert_eq!(released_manifest(&store, &near, &epk), Some(manifest));
+        assert_eq!(
+            released_manifest(StateView(store.clone()), &near, &epk),
+            Some(manifest)
+        );
     }
 
     #[test]
@@ -111,6 +132,9 @@ mod tests {
         let alpha = Alpha([9; 32]);
         let epk = SecretKey::generate().public_key();
         let store = store_with(&alpha, &epk, b"not a cid".to_vec());
-        assert_eq!(released_manifest(&store, &alpha, &epk), None);
+        assert_eq!(
+            released_manifest(StateView(store.clone()), &alpha, &epk),
+            None
+        );
     }
 }

@@ -16,12 +16,13 @@ use commonware_runtime::{Clock, Handle, Metrics, Quota, Runner, Spawner, determi
 use commonware_utils::{NZU32, ordered::Set};
 use futures::channel::oneshot;
 use medshare_crypto::{
-    groupsig::{GroupPublicKey, IssuingKey, MemberKey, MemberRegistry, generate_group},
+    groupsig::{GroupPublicKey, IssuingKey, MemberKey, MemberRegistry},
     poseidon::{Salt, SecretKey, alpha_from_digest},
 };
 use medshare_ledger::{
-    Checked, CircuitKeys, Field, GroupId, Kv, Machine, Transaction, VerifyingKeyDigests,
-    genesis::{AuthorityInfo, Genesis, GenesisGroup, ValidatorInfo},
+    Checked, Field, GroupId, Kv, Machine, Transaction,
+    consortium::{self, CircuitSetup, ConsortiumSpec},
+    genesis::Genesis,
     ops, state,
 };
 use medshare_node::{
@@ -32,7 +33,7 @@ use medshare_node::{
     state_db::StateDb,
     workers::Workers,
 };
-use medshare_zk::{CircuitId, ProvingKey, setup};
+use medshare_zk::CircuitId;
 use rand::{SeedableRng, rngs::StdRng};
 use sha2::Digest as _;
 use std::{
@@ -49,42 +50,10 @@ const LINK: Link = Link {
     success_rate: 1.0,
 };
 
-struct Keys {
-    registration: ProvingKey,
-    authorization: ProvingKey,
-    extraction: ProvingKey,
-    withdrawal: ProvingKey,
-}
-
-fn keys() -> &'static Keys {
-    static KEYS: OnceLock<Keys> = OnceLock::new();
-    KEYS.get_or_init(|| {
-        let mut rng = StdRng::seed_from_u64(5);
-        let mut keygen = |circuit| setup(circuit, &mut rng).expect("setup").0;
-        Keys {
-            registration: keygen(CircuitId::Registration),
-            authorization: keygen(CircuitId::Authorization),
-            extraction: keygen(CircuitId::Extraction),
-            withdrawal: keygen(CircuitId::Withdrawal),
-        }
-    })
-}
-
-impl Keys {
-    fn verifying_keys(&self) -> Vec<medshare_zk::VerifyingKey> {
-        [
-            &self.registration,
-            &self.authorization,
-            &self.extraction,
-            &self.withdrawal,
-        ]
-        .map(ProvingKey::verifying_key)
-        .to_vec()
-    }
-}
-
-fn verifying_keys() -> CircuitKeys {
-    CircuitKeys::new(keys().verifying_keys().iter().map(|vk| vk.prepare())).unwrap()
+/// Groth16 keys, generated once per test binary.
+fn keys() -> &'static CircuitSetup {
+    static KEYS: OnceLock<CircuitSetup> = OnceLock::new();
+    KEYS.get_or_init(|| CircuitSetup::generate(&mut StdRng::seed_from_u64(5)).expect("setup"))
 }
 
 /// A consortium: its genesis, its validators' keys, a group with an authority.
@@ -101,48 +70,22 @@ struct Consortium {
 
 impl Consortium {
     fn new(n: usize) -> Self {
-        let mut rng = StdRng::seed_from_u64(9);
-        let signers: Vec<_> = (0..n as u64)
-            .map(|i| ed25519::PrivateKey::from_seed(100 + i))
-            .collect();
-        let authority = ed25519::PrivateKey::from_seed(7);
-        let (group_key, issuing, _) = generate_group(&mut rng);
-        let registry = MemberRegistry::new(&group_key);
-        let k = keys();
-        let genesis = Genesis {
-            chain_id: "medshare-sim".into(),
-            timestamp_ms: 1,
-            validators: signers
-                .iter()
-                .enumerate()
-                .map(|(i, s)| ValidatorInfo {
-                    name: format!("v{i}"),
-                    public_key: hex::encode(s.public_key().as_ref()),
-                    p2p: format!("127.0.0.1:{}", 20000 + 2 * i).parse().unwrap(),
-                    api: format!("127.0.0.1:{}", 20001 + 2 * i).parse().unwrap(),
-                    storage_key: None,
-                })
-                .collect(),
-            verifying_keys: VerifyingKeyDigests::of(&k.verifying_keys()),
-            authorities: vec![AuthorityInfo {
-                name: "hospital".into(),
-                public_key: hex::encode(authority.public_key().as_ref()),
-            }],
-            groups: vec![GenesisGroup {
-                id: GroupId::new("hospital").unwrap(),
-                authority: hex::encode(authority.public_key().as_ref()),
-                public_key: hex::encode(group_key.to_bytes()),
-            }],
+        let spec = ConsortiumSpec {
+            seed: Some(9),
+            groups: vec![GroupId::new("hospital").unwrap()],
+            ..ConsortiumSpec::local("medshare-sim", n, 20000)
         };
+        let built = consortium::Consortium::build(&spec, keys());
+        let group = built.groups.into_iter().next().expect("one genesis group");
         Self {
-            genesis,
-            signers,
+            genesis: built.genesis,
+            signers: built.signers,
             dir: tempfile::tempdir().unwrap(),
-            authority,
-            group: GroupId::new("hospital").unwrap(),
-            group_key,
-            issuing,
-            registry,
+            authority: built.authority,
+            registry: MemberRegistry::new(&group.public),
+            group: group.id,
+            group_key: group.public,
+            issuing: group.issuing,
         }
     }
 
@@ -212,7 +155,10 @@ async fn start_incarnation(
     incarnation: u32,
 ) -> Validator {
     let signer = consortium.signers[index].clone();
-    let machine = Arc::new(Machine::new(consortium.genesis.params(), verifying_keys()));
+    let machine = Arc::new(Machine::new(
+        consortium.genesis.params(),
+        keys().circuit_keys(),
+    ));
     let db = StateDb::open(&consortium.state_path(index)).expect("open state");
     let params = ChainParams {
         max_block_txs: 16,
@@ -551,7 +497,7 @@ fn register_salted(
             manifest: b"manifest-cid".to_vec(),
             member,
             group_key,
-            proving_key: &keys().registration,
+            proving_key: keys().proving_key(CircuitId::Registration),
         },
         rng,
     )
@@ -658,7 +604,7 @@ fn invalid_transactions_are_never_finalized_and_say_why() {
                     envelope: Vec::new(),
                     member: &alice,
                     group_key: &group_key,
-                    proving_key: &keys().authorization,
+                    proving_key: keys().proving_key(CircuitId::Authorization),
                 },
                 &mut rng,
             )

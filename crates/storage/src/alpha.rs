@@ -1,7 +1,7 @@
 //! α, the identifier of a medical data asset: SHA-256 of its source data S (seed 000 §IV,
 //! "α = h(S_α)").
 //!
-//! The chain uses α as a field element (its first 248 bits, DESIGN.md "The sharing mechanism");
+//! The chain uses α as a field element (its first 248 bits, docs/design.md "The sharing mechanism");
 //! storage keeps the whole digest, so a data user can check `SHA-256(S) = α` on every byte.
 
 use std::fmt;

@@ -1,4 +1,4 @@
-//! File to shards and back: encrypt, then slice (DESIGN.md "Storage layer").
+//! File to shards and back: encrypt, then slice (docs/design.md "Storage layer").
 //!
 //! [`encode_file`] streams a file once: hashes it into α, seals it segment by segment under a
 //! fresh data key, and erasure-codes every sealed segment into one stripe of `k + m` shard files.

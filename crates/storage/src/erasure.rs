@@ -38,7 +38,7 @@ pub enum ErasureError {
 }
 
 impl Default for Erasure {
-    /// 4 data + 2 parity shards (DESIGN.md "Storage layer").
+    /// 4 data + 2 parity shards (docs/design.md "Storage layer").
     fn default() -> Self {
         Self { k: 4, m: 2 }
     }

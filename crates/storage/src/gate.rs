@@ -2,7 +2,7 @@
 //!
 //! Seed 000 §IV operation 4 has the IPFS nodes check the extraction proof before they return
 //! S_α. Here validators check the proof when the `Extract` transaction is executed
-//! (DESIGN.md "The sharing mechanism" step 4), and a storage peer only asks finalized state
+//! (docs/design.md "The sharing mechanism" step 4), and a storage peer only asks finalized state
 //! whether such an extraction exists. The node implements [`ReleaseGate`] from its finalized
 //! state; nothing else in this crate knows about the chain.
 

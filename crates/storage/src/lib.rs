@@ -1,4 +1,4 @@
-//! Storage layer of medshare (seed 000 §III "storage layer", DESIGN.md "Storage layer").
+//! Storage layer of medshare (seed 000 §III "storage layer", docs/design.md "Storage layer").
 //!
 //! Seed 000 slices each MDA with IPFS across geographically dispersed peers so that no peer holds
 //! a whole MDA, and returns it to a data user who presents a valid extraction proof. medshare
@@ -12,19 +12,21 @@
 //! - storage peer: [`peer::StoragePeer`], whose router the node mounts, with a [`gate::ReleaseGate`]
 //!   read from finalized chain state.
 
-pub mod alpha;
+#![forbid(unsafe_code)]
+
+mod alpha;
 pub mod api;
 pub mod client;
 pub mod codec;
-pub mod content_id;
+mod content_id;
 mod durable;
 pub mod erasure;
-pub mod gate;
-pub mod manifest;
+mod gate;
+mod manifest;
 pub mod peer;
 pub mod placement;
 pub mod remote;
-pub mod store;
+mod store;
 mod transport;
 
 pub use alpha::Alpha;

@@ -1,6 +1,6 @@
 //! The manifest of an MDA: how its sealed stream was cut into shards, and their CIDs.
 //!
-//! Its CID goes into the registration (DESIGN.md "The sharing mechanism" step 2) and the manifest
+//! Its CID goes into the registration (docs/design.md "The sharing mechanism" step 2) and the manifest
 //! itself into the authorization envelope (step 3); storage peers keep a copy to know which shards
 //! belong to which MDA when they release them (step 4). It holds nothing secret: the data key
 //! travels only in envelopes.

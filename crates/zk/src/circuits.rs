@@ -1,8 +1,8 @@
-//! The three relations of seed 000's sharing mechanism (§IV, Algorithms 1, 3 and 5), as DESIGN.md
+//! The three relations of seed 000's sharing mechanism (§IV, Algorithms 1, 3 and 5), as docs/design.md
 //! states them, and the withdrawal of rewards paid to a pseudonym, each a typed statement (public
 //! inputs) and witness (private inputs).
 //!
-//! Every circuit also takes the public `binding = H_bind(transaction)` (DESIGN.md, "departures"),
+//! Every circuit also takes the public `binding = H_bind(transaction)` (docs/design.md, "departures"),
 //! which ties the proof to the one transaction it was made for.
 
 use crate::gadgets::{PathVar, binding_input, hash};

@@ -113,7 +113,7 @@ impl LevelVar {
 /// Allocate `binding` as a public input and put it in a constraint (`binding² = witness`).
 ///
 /// `binding` takes no part in the relation; it is public only so that a proof cannot be moved to
-/// another transaction (DESIGN.md). A Groth16 input that appears in no constraint can have an
+/// another transaction (docs/design.md). A Groth16 input that appears in no constraint can have an
 /// identity verifying-key point, and then nothing ties the proof to its value. arkworks' R1CS to
 /// QAP reduction happens to add a copy row per input, which already prevents that; this
 /// constraint makes the binding explicit instead of relying on it, and the verifying-key checks

@@ -1,7 +1,7 @@
 //! Zero-knowledge core of medshare's supervisory sharing mechanism (seed 000 §IV, Algorithms 1-5).
 //!
 //! Three Groth16 circuits over BLS12-381 — registration, authorization, extraction — exactly as
-//! DESIGN.md states them, and a fourth, withdrawal, that proves knowledge of a pseudonym's `sk` to
+//! docs/design.md states them, and a fourth, withdrawal, that proves knowledge of a pseudonym's `sk` to
 //! move the rewards credited to it, with typed statements and witnesses ([`circuits`]), key generation and
 //! key files ([`keys`]), proving, verification and batch verification ([`proof`]).
 //!
@@ -17,9 +17,11 @@
 //! (for instance a Powers-of-Tau + per-circuit phase 2) and put the resulting verifying keys'
 //! digests in its genesis file.
 
-pub mod circuits;
+#![forbid(unsafe_code)]
+
+mod circuits;
 mod error;
-pub mod gadgets;
+mod gadgets;
 pub mod keys;
 mod msm;
 mod proof;
