@@ -155,7 +155,12 @@ pub fn open_original(
     ciphertext: &[u8],
     aad: &[u8],
 ) -> Result<Zeroizing<Vec<u8>>, Error> {
-    dem_open(&decapsulate_original(delegating_sk, capsule), capsule, ciphertext, aad)
+    dem_open(
+        &decapsulate_original(delegating_sk, capsule),
+        capsule,
+        ciphertext,
+        aad,
+    )
 }
 
 pub(crate) fn dem_open(

@@ -15,8 +15,8 @@ use crate::capsule::{Capsule, DataKey, capsule_key, dem_open};
 use crate::delegation::{Delegation, DelegationId};
 use crate::encoding::exact;
 use crate::hash::{Domain, SECOND_GENERATOR, Transcript};
-use crate::kfrag::{VerifiedKFrag, check_signature, precursor_binding, share_index};
 use crate::keys::{SecretKey, hex, random_nonzero_scalar};
+use crate::kfrag::{VerifiedKFrag, check_signature, precursor_binding, share_index};
 
 /// Encoded size of a [`CFrag`]: `E1`, `V1`, delegation id, key-fragment id, precursor,
 /// commitment, the delegator's signature, and the proof (`E2`, `V2`, `U2`, `z`).
@@ -88,7 +88,11 @@ impl CFrag {
     /// The recipient's check of a fragment from a peer: its key fragment was signed by the
     /// delegator for `delegation`, and its proof holds for `capsule` (so a fragment made for
     /// another capsule, with another share, or tampered with, fails).
-    pub fn verify(self, capsule: &Capsule, delegation: &Delegation) -> Result<VerifiedCFrag, Error> {
+    pub fn verify(
+        self,
+        capsule: &Capsule,
+        delegation: &Delegation,
+    ) -> Result<VerifiedCFrag, Error> {
         check_signature(
             delegation,
             &self.delegation_id,
@@ -232,8 +236,9 @@ pub fn open_reencrypted(
     dem_open(&key, capsule, ciphertext, aad)
 }
 
-/// Lagrange interpolation of the fragments at zero, then the check that the result is
-/// `sk_a / d` times the capsule (`(s/d)·pk_a = h·E' + V'`); fewer than `t` fragments fail it.
+/// Lagrange interpolation of the fragments at zero, then the check that the result is one
+/// scalar times the capsule, namely `sk_a / d` (`(s/d)·pk_a = h·E' + V'`); fewer than `t`
+/// shares fail it.
 fn combine(
     recipient_sk: &SecretKey,
     delegation: &Delegation,
@@ -271,7 +276,13 @@ fn combine(
     let mut indices: Vec<Scalar> = cfrags
         .iter()
         .map(|verified| {
-            share_index(&verified.cfrag.kfrag_id, &precursor, &recipient, &dh, &delegation_id)
+            share_index(
+                &verified.cfrag.kfrag_id,
+                &precursor,
+                &recipient,
+                &dh,
+                &delegation_id,
+            )
         })
         .collect();
     dh.zeroize();

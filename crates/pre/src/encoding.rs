@@ -6,7 +6,11 @@ use curve25519_dalek::{RistrettoPoint, Scalar, ristretto::CompressedRistretto};
 use crate::Error;
 
 /// The exact-length check every `from_bytes` starts with (trailing bytes are a wrong length).
-pub(crate) fn exact<'a>(what: &'static str, bytes: &'a [u8], expected: usize) -> Result<Reader<'a>, Error> {
+pub(crate) fn exact<'a>(
+    what: &'static str,
+    bytes: &'a [u8],
+    expected: usize,
+) -> Result<Reader<'a>, Error> {
     if bytes.len() != expected {
         return Err(Error::Length {
             what,

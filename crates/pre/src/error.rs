@@ -94,8 +94,9 @@ pub enum Error {
         /// The number given.
         got: usize,
     },
-    /// The combined fragments do not reconstruct the delegator's capsule key.
-    #[error("capsule fragments do not combine to the delegator's key")]
+    /// The fragments do not interpolate to a consistent re-encryption of the capsule (fewer
+    /// than `t` genuine shares of one key-fragment set).
+    #[error("capsule fragments do not combine to a consistent re-encryption")]
     CombinationFailed,
     /// The payload does not authenticate under the capsule key.
     #[error("payload does not authenticate under this capsule")]

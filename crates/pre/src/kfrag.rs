@@ -229,8 +229,12 @@ pub fn generate_kfrags(
             let x = share_index(&id, &precursor, &recipient, &dh, &delegation_id);
             let share = evaluate(&coefficients, &x);
             let commitment = *SECOND_GENERATOR * share;
-            let signature =
-                signer.sign(&signing_message(&delegation_id, &id, &precursor, &commitment));
+            let signature = signer.sign(&signing_message(
+                &delegation_id,
+                &id,
+                &precursor,
+                &commitment,
+            ));
             VerifiedKFrag {
                 kfrag: KFrag {
                     delegation_id,

@@ -50,8 +50,8 @@ mod delegation;
 mod encoding;
 mod error;
 mod hash;
-mod kfrag;
 mod keys;
+mod kfrag;
 
 pub use capsule::{
     CAPSULE_SIZE, Capsule, DataKey, decapsulate_original, encapsulate, open_original, seal,
@@ -59,5 +59,5 @@ pub use capsule::{
 pub use cfrag::{CFRAG_SIZE, CFrag, VerifiedCFrag, decapsulate_reencrypted, open_reencrypted};
 pub use delegation::{DELEGATION_SIZE, Delegation, DelegationId};
 pub use error::Error;
-pub use kfrag::{KFRAG_SIZE, KFrag, VerifiedKFrag, generate_kfrags};
 pub use keys::{MasterSecret, PublicKey, SecretKey, Signer, VerifyingKey};
+pub use kfrag::{KFRAG_SIZE, KFrag, VerifiedKFrag, generate_kfrags};
