@@ -7,6 +7,7 @@ use chacha20poly1305::{ChaCha20Poly1305, Nonce};
 use curve25519_dalek::traits::VartimeMultiscalarMul;
 use curve25519_dalek::{RistrettoPoint, Scalar};
 use rand_core::CryptoRngCore;
+use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::Error;
@@ -66,9 +67,18 @@ impl fmt::Debug for Capsule {
     }
 }
 
-/// The 32-byte symmetric key a capsule carries; zeroized on drop, never printed.
-#[derive(Clone, PartialEq, Eq)]
+/// The 32-byte symmetric key a capsule carries; zeroized on drop, never printed, compared in
+/// constant time.
+#[derive(Clone)]
 pub struct DataKey([u8; 32]);
+
+impl PartialEq for DataKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.ct_eq(&other.0).into()
+    }
+}
+
+impl Eq for DataKey {}
 
 impl DataKey {
     /// The key bytes (for a stream cipher, or to open the sealed payload).

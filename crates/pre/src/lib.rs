@@ -11,6 +11,35 @@
 //! fewer than `t` reveal nothing. [`seal`] / [`open_original`] / [`open_reencrypted`] wrap a
 //! payload (an MDA's data key) with ChaCha20-Poly1305 under the encapsulated key.
 //!
+//! ```
+//! use medshare_pre::*;
+//! # fn main() -> Result<(), Error> {
+//! let mut rng = rand::rngs::OsRng;
+//! // Delegator: one delegating key per MDA, from its master secret.
+//! let master = MasterSecret::random(&mut rng);
+//! let mda_id = [7u8; 32];
+//! let delegating = SecretKey::derive(&master, &mda_id);
+//! let signer = Signer::derive(&master, b"kfrag signer");
+//! let (capsule, sealed) = seal(&delegating.public_key(), b"the MDA's data key", b"", &mut rng);
+//! // Delegator grants a recipient 2-of-3 through three storage peers, until height 100.
+//! let recipient = SecretKey::random(&mut rng);
+//! let delegation = Delegation::new(
+//!     mda_id, delegating.public_key(), signer.verifying_key(), recipient.public_key(), 2, 3, 100,
+//! )?;
+//! let kfrags = generate_kfrags(&delegating, &signer, &delegation, &mut rng)?;
+//! // Each peer checks its fragment and re-encrypts; the recipient checks and combines two.
+//! let mut cfrags = Vec::new();
+//! for kfrag in &kfrags[..2] {
+//!     let at_peer = KFrag::from_bytes(&kfrag.to_bytes()[..])?.verify(&delegation)?;
+//!     let bytes = at_peer.reencrypt(&capsule, 42, &mut rng)?.to_bytes();
+//!     cfrags.push(CFrag::from_bytes(&bytes)?.verify(&capsule, &delegation)?);
+//! }
+//! let opened = open_reencrypted(&recipient, &delegation, &capsule, &cfrags, &sealed, b"")?;
+//! assert_eq!(&opened[..], b"the MDA's data key");
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # What this fixes in seed 001 (Huang et al. 2020, §4.2.8-4.2.9; spec A.5)
 //!
 //! - **A working, analysed scheme instead of the printed equations**: Umbral's KEM/DEM and
