@@ -55,13 +55,22 @@ impl DlogTable {
                 chunk.push(point);
                 point += RISTRETTO_BASEPOINT_POINT;
             }
-            for (offset, doubled) in RistrettoPoint::double_and_compress_batch(&chunk).iter().enumerate() {
-                baby_steps.entry(key(doubled)).or_insert((first + offset) as u32);
+            for (offset, doubled) in RistrettoPoint::double_and_compress_batch(&chunk)
+                .iter()
+                .enumerate()
+            {
+                baby_steps
+                    .entry(key(doubled))
+                    .or_insert((first + offset) as u32);
             }
             first += chunk.len();
         }
         let giant_step = &Scalar::from(count as u64) * RISTRETTO_BASEPOINT_TABLE;
-        Self { baby_bits, baby_steps, giant_step }
+        Self {
+            baby_bits,
+            baby_steps,
+            giant_step,
+        }
     }
 
     /// Distinct baby-step keys (equal to `2^baby_bits` when no prefixes collide).
@@ -85,7 +94,10 @@ impl DlogTable {
                 chunk.push(candidate);
                 candidate -= self.giant_step;
             }
-            for (offset, doubled) in RistrettoPoint::double_and_compress_batch(&chunk).iter().enumerate() {
+            for (offset, doubled) in RistrettoPoint::double_and_compress_batch(&chunk)
+                .iter()
+                .enumerate()
+            {
                 if let Some(&baby) = self.baby_steps.get(&key(doubled)) {
                     let amount = ((first + offset as u64) << self.baby_bits) + u64::from(baby);
                     if &Scalar::from(amount) * RISTRETTO_BASEPOINT_TABLE == *target {
@@ -131,8 +143,21 @@ pub(crate) mod tests {
     #[test]
     fn finds_amounts_at_the_edges_of_the_range() {
         let table = small_table();
-        for amount in [0, 1, 4_095, 4_096, 4_097, 123_456_789, u32::MAX as u64 - 1, u32::MAX as u64] {
-            assert_eq!(table.solve(&times_g(amount)), Some(amount), "amount {amount}");
+        for amount in [
+            0,
+            1,
+            4_095,
+            4_096,
+            4_097,
+            123_456_789,
+            u32::MAX as u64 - 1,
+            u32::MAX as u64,
+        ] {
+            assert_eq!(
+                table.solve(&times_g(amount)),
+                Some(amount),
+                "amount {amount}"
+            );
         }
     }
 

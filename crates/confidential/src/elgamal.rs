@@ -34,7 +34,10 @@ impl SecretKey {
     }
 
     fn from_scalar(scalar: Scalar) -> Self {
-        Self { scalar, inverse: scalar.invert() }
+        Self {
+            scalar,
+            inverse: scalar.invert(),
+        }
     }
 
     pub(crate) fn scalar(&self) -> &Scalar {
@@ -85,7 +88,11 @@ impl PublicKey {
     }
 
     /// Encrypts `amount` with fresh randomness, returned so the sender can prove things about it.
-    pub fn encrypt<R: RngCore + CryptoRng>(&self, amount: u64, rng: &mut R) -> (Ciphertext, Opening) {
+    pub fn encrypt<R: RngCore + CryptoRng>(
+        &self,
+        amount: u64,
+        rng: &mut R,
+    ) -> (Ciphertext, Opening) {
         let opening = Opening::random(rng);
         (self.encrypt_with(amount, &opening), opening)
     }
@@ -141,7 +148,10 @@ impl Ciphertext {
 
     /// The encryption of 0 with randomness 0: every confidential balance starts here.
     pub fn zero() -> Self {
-        Self { handle: RistrettoPoint::identity(), commitment: RistrettoPoint::identity() }
+        Self {
+            handle: RistrettoPoint::identity(),
+            commitment: RistrettoPoint::identity(),
+        }
     }
 
     /// A public amount as a ciphertext under any key (`r = 0`): how deposits and withdrawals
@@ -173,14 +183,20 @@ impl Ciphertext {
 impl Add for Ciphertext {
     type Output = Ciphertext;
     fn add(self, other: Ciphertext) -> Ciphertext {
-        Ciphertext { handle: self.handle + other.handle, commitment: self.commitment + other.commitment }
+        Ciphertext {
+            handle: self.handle + other.handle,
+            commitment: self.commitment + other.commitment,
+        }
     }
 }
 
 impl Sub for Ciphertext {
     type Output = Ciphertext;
     fn sub(self, other: Ciphertext) -> Ciphertext {
-        Ciphertext { handle: self.handle - other.handle, commitment: self.commitment - other.commitment }
+        Ciphertext {
+            handle: self.handle - other.handle,
+            commitment: self.commitment - other.commitment,
+        }
     }
 }
 
@@ -213,7 +229,10 @@ mod tests {
         let (b, _) = pk.encrypt(234, &mut rng);
         assert_eq!(key.decrypt(&(a + b), table()), Some(1_234));
         assert_eq!(key.decrypt(&(a - b), table()), Some(766));
-        assert_eq!(key.decrypt(&(a + Ciphertext::public_amount(5)), table()), Some(1_005));
+        assert_eq!(
+            key.decrypt(&(a + Ciphertext::public_amount(5)), table()),
+            Some(1_005)
+        );
         assert_eq!(key.decrypt(&Ciphertext::zero(), table()), Some(0));
     }
 
@@ -223,7 +242,10 @@ mod tests {
         let key = SecretKey::generate(&mut rng);
         let other = SecretKey::generate(&mut rng);
         let (ciphertext, _) = key.public_key().encrypt(42, &mut rng);
-        assert_ne!(other.decrypt_to_point(&ciphertext), key.decrypt_to_point(&ciphertext));
+        assert_ne!(
+            other.decrypt_to_point(&ciphertext),
+            key.decrypt_to_point(&ciphertext)
+        );
         assert_eq!(other.decrypt(&ciphertext, table()), None);
     }
 
@@ -233,9 +255,15 @@ mod tests {
         let key = SecretKey::generate(&mut rng);
         let pk = key.public_key();
         assert_eq!(PublicKey::from_bytes(&pk.to_bytes()), Ok(pk));
-        assert_eq!(SecretKey::from_bytes(&key.to_bytes()).unwrap().public_key(), pk);
+        assert_eq!(
+            SecretKey::from_bytes(&key.to_bytes()).unwrap().public_key(),
+            pk
+        );
         let (ciphertext, _) = pk.encrypt(9, &mut rng);
-        assert_eq!(Ciphertext::from_bytes(&ciphertext.to_bytes()), Ok(ciphertext));
+        assert_eq!(
+            Ciphertext::from_bytes(&ciphertext.to_bytes()),
+            Ok(ciphertext)
+        );
 
         let identity = RistrettoPoint::identity().compress().to_bytes();
         assert!(PublicKey::from_bytes(&identity).is_err());

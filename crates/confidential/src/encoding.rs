@@ -43,7 +43,10 @@ impl<'a> Reader<'a> {
     }
 
     /// A point that carries prover randomness, so the identity means a broken or hostile prover.
-    pub(crate) fn non_identity_point(&mut self, field: &'static str) -> Result<RistrettoPoint, Error> {
+    pub(crate) fn non_identity_point(
+        &mut self,
+        field: &'static str,
+    ) -> Result<RistrettoPoint, Error> {
         let point = self.point(field)?;
         if point.is_identity() {
             return Err(Error::Malformed(field));
@@ -67,7 +70,9 @@ impl<'a> Reader<'a> {
 }
 
 pub(crate) fn decode_point(bytes: &[u8; 32], field: &'static str) -> Result<RistrettoPoint, Error> {
-    CompressedRistretto(*bytes).decompress().ok_or(Error::Malformed(field))
+    CompressedRistretto(*bytes)
+        .decompress()
+        .ok_or(Error::Malformed(field))
 }
 
 pub(crate) fn decode_scalar(bytes: [u8; 32], field: &'static str) -> Result<Scalar, Error> {

@@ -32,8 +32,8 @@
 //!
 //! All three run on one merlin transcript that first absorbs the domain, the kind, the
 //! [`Context`] (chain id, sender account, nonce) and every statement field. A verifier folds
-//! every Σ equation into one multiscalar multiplication with random weights
-//! ([`sigma::Equations`]), which is also how [`transfer::verify_transfers`] batches.
+//! every Σ equation into one multiscalar multiplication with random weights, which is also how
+//! [`transfer::verify_transfers`] batches.
 //!
 //! # Seed 004 errata and flaws fixed here (spec `seeds-003-004.md` §5.3)
 //!
@@ -172,6 +172,10 @@ pub(crate) fn challenge_scalar(transcript: &mut Transcript, label: &'static [u8]
 }
 
 /// Absorbs a point by its canonical encoding.
-pub(crate) fn append_point(transcript: &mut Transcript, label: &'static [u8], point: &RistrettoPoint) {
+pub(crate) fn append_point(
+    transcript: &mut Transcript,
+    label: &'static [u8],
+    point: &RistrettoPoint,
+) {
     transcript.append_message(label, point.compress().as_bytes());
 }

@@ -6,7 +6,7 @@
 //! RNG, so a weak RNG alone does not leak a key (merlin's hedged nonces).
 //!
 //! Verification does not check equations one by one: each equation `Σ aᵢ·Pᵢ = 0` is pushed into
-//! [`Equations`] with a random weight, and one multiscalar multiplication decides all of them —
+//! a list with a random weight, and one multiscalar multiplication decides all of them —
 //! for one proof, one transfer, or a batch of transfers.
 
 use curve25519_dalek::ristretto::RistrettoPoint;
@@ -48,7 +48,11 @@ impl Equations {
 }
 
 /// A nonce bound to the transcript so far, the witness and fresh randomness.
-fn nonce<R: RngCore + CryptoRng>(transcript: &Transcript, witness: &[&Scalar], rng: &mut R) -> Scalar {
+fn nonce<R: RngCore + CryptoRng>(
+    transcript: &Transcript,
+    witness: &[&Scalar],
+    rng: &mut R,
+) -> Scalar {
     let mut builder = transcript.build_rng();
     for scalar in witness {
         builder = builder.rekey_with_witness_bytes(b"witness", scalar.as_bytes());
@@ -92,7 +96,12 @@ impl EncryptionProof {
         let sender_commitment = k_r * statement.sender.point();
         let receiver_commitment = k_r * statement.receiver.point();
         let amount_commitment = gens.pedersen.commit(k_v, k_r);
-        let c = Self::challenge(transcript, &sender_commitment, &receiver_commitment, &amount_commitment);
+        let c = Self::challenge(
+            transcript,
+            &sender_commitment,
+            &receiver_commitment,
+            &amount_commitment,
+        );
         Self {
             sender_commitment,
             receiver_commitment,
@@ -115,7 +124,12 @@ impl EncryptionProof {
         challenge_scalar(transcript, b"c")
     }
 
-    pub(crate) fn verify(&self, transcript: &mut Transcript, statement: &TwoKeyEncryption, equations: &mut Equations) {
+    pub(crate) fn verify(
+        &self,
+        transcript: &mut Transcript,
+        statement: &TwoKeyEncryption,
+        equations: &mut Equations,
+    ) {
         let gens = generators();
         let c = Self::challenge(
             transcript,
@@ -213,14 +227,23 @@ impl EqualityProof {
         }
     }
 
-    fn challenge(transcript: &mut Transcript, key: &RistrettoPoint, handle: &RistrettoPoint) -> Scalar {
+    fn challenge(
+        transcript: &mut Transcript,
+        key: &RistrettoPoint,
+        handle: &RistrettoPoint,
+    ) -> Scalar {
         transcript.append_message(b"proof", b"balance-equality");
         append_point(transcript, b"B_1", key);
         append_point(transcript, b"B_2", handle);
         challenge_scalar(transcript, b"c")
     }
 
-    pub(crate) fn verify(&self, transcript: &mut Transcript, statement: &BalanceEquality, equations: &mut Equations) {
+    pub(crate) fn verify(
+        &self,
+        transcript: &mut Transcript,
+        statement: &BalanceEquality,
+        equations: &mut Equations,
+    ) {
         let c = Self::challenge(transcript, &self.key_commitment, &self.handle_commitment);
         let minus_one = -Scalar::ONE;
         equations.push(&[
@@ -269,7 +292,10 @@ impl KeyProof {
         let k = nonce(&transcript, &[key.scalar()], rng);
         let commitment = k * generators().h();
         let c = Self::challenge(&mut transcript, &commitment);
-        Self { commitment, response: k + c * key.scalar() }
+        Self {
+            commitment,
+            response: k + c * key.scalar(),
+        }
     }
 
     pub fn verify(&self, context: &Context, key: &PublicKey) -> Result<(), Error> {
@@ -281,7 +307,11 @@ impl KeyProof {
             (-Scalar::ONE, self.commitment),
             (-c, *key.point()),
         ]);
-        if equations.hold() { Ok(()) } else { Err(Error::InvalidProof("key ownership")) }
+        if equations.hold() {
+            Ok(())
+        } else {
+            Err(Error::InvalidProof("key ownership"))
+        }
     }
 
     fn transcript(context: &Context, key: &PublicKey) -> Transcript {
@@ -340,13 +370,30 @@ impl PlaintextProof {
         let handle_commitment = k * key.point();
         let blinding_commitment = k * generators().h();
         let c = Self::challenge(&mut transcript, &handle_commitment, &blinding_commitment);
-        (ciphertext, Self { handle_commitment, blinding_commitment, response: k + c * opening.0 })
+        (
+            ciphertext,
+            Self {
+                handle_commitment,
+                blinding_commitment,
+                response: k + c * opening.0,
+            },
+        )
     }
 
-    pub fn verify(&self, context: &Context, key: &PublicKey, ciphertext: &Ciphertext, amount: u64) -> Result<(), Error> {
+    pub fn verify(
+        &self,
+        context: &Context,
+        key: &PublicKey,
+        ciphertext: &Ciphertext,
+        amount: u64,
+    ) -> Result<(), Error> {
         let gens = generators();
         let mut transcript = Self::transcript(context, key, ciphertext, amount);
-        let c = Self::challenge(&mut transcript, &self.handle_commitment, &self.blinding_commitment);
+        let c = Self::challenge(
+            &mut transcript,
+            &self.handle_commitment,
+            &self.blinding_commitment,
+        );
         let mut equations = Equations::default();
         equations.push(&[
             (self.response, *key.point()),
@@ -359,10 +406,19 @@ impl PlaintextProof {
             (-c, ciphertext.commitment),
             (c * Scalar::from(amount), gens.g()),
         ]);
-        if equations.hold() { Ok(()) } else { Err(Error::InvalidProof("plaintext")) }
+        if equations.hold() {
+            Ok(())
+        } else {
+            Err(Error::InvalidProof("plaintext"))
+        }
     }
 
-    fn transcript(context: &Context, key: &PublicKey, ciphertext: &Ciphertext, amount: u64) -> Transcript {
+    fn transcript(
+        context: &Context,
+        key: &PublicKey,
+        ciphertext: &Ciphertext,
+        amount: u64,
+    ) -> Transcript {
         let mut transcript = context.transcript(b"plaintext");
         append_point(&mut transcript, b"pk", key.point());
         transcript.append_message(b"ciphertext", &ciphertext.to_bytes());
@@ -370,7 +426,11 @@ impl PlaintextProof {
         transcript
     }
 
-    fn challenge(transcript: &mut Transcript, handle: &RistrettoPoint, blinding: &RistrettoPoint) -> Scalar {
+    fn challenge(
+        transcript: &mut Transcript,
+        handle: &RistrettoPoint,
+        blinding: &RistrettoPoint,
+    ) -> Scalar {
         append_point(transcript, b"A_x", handle);
         append_point(transcript, b"A_y", blinding);
         challenge_scalar(transcript, b"c")
@@ -402,7 +462,11 @@ mod tests {
 
     use super::*;
 
-    const CONTEXT: Context = Context { chain_id: b"medshare-test", account: b"alice", nonce: 7 };
+    const CONTEXT: Context = Context {
+        chain_id: b"medshare-test",
+        account: b"alice",
+        nonce: 7,
+    };
 
     #[test]
     fn key_proof_accepts_the_owner_and_refuses_others() {
@@ -414,13 +478,34 @@ mod tests {
         assert_eq!(round_trip.verify(&CONTEXT, &key.public_key()), Ok(()));
 
         let stranger = SecretKey::generate(&mut rng).public_key();
-        assert!(proof.verify(&CONTEXT, &stranger).is_err(), "someone else's key");
-        let replay = Context { nonce: 8, ..CONTEXT };
-        assert!(proof.verify(&replay, &key.public_key()).is_err(), "another nonce");
-        let other_chain = Context { chain_id: b"other", ..CONTEXT };
-        assert!(proof.verify(&other_chain, &key.public_key()).is_err(), "another chain");
-        let forged = KeyProof { response: proof.response + Scalar::ONE, ..proof.clone() };
-        assert!(forged.verify(&CONTEXT, &key.public_key()).is_err(), "changed response");
+        assert!(
+            proof.verify(&CONTEXT, &stranger).is_err(),
+            "someone else's key"
+        );
+        let replay = Context {
+            nonce: 8,
+            ..CONTEXT
+        };
+        assert!(
+            proof.verify(&replay, &key.public_key()).is_err(),
+            "another nonce"
+        );
+        let other_chain = Context {
+            chain_id: b"other",
+            ..CONTEXT
+        };
+        assert!(
+            proof.verify(&other_chain, &key.public_key()).is_err(),
+            "another chain"
+        );
+        let forged = KeyProof {
+            response: proof.response + Scalar::ONE,
+            ..proof.clone()
+        };
+        assert!(
+            forged.verify(&CONTEXT, &key.public_key()).is_err(),
+            "changed response"
+        );
     }
 
     #[test]
@@ -432,13 +517,28 @@ mod tests {
         let decoded = PlaintextProof::from_bytes(&proof.to_bytes()).unwrap();
         assert_eq!(decoded.verify(&CONTEXT, &key, &ciphertext, 500), Ok(()));
 
-        assert!(proof.verify(&CONTEXT, &key, &ciphertext, 501).is_err(), "another amount");
+        assert!(
+            proof.verify(&CONTEXT, &key, &ciphertext, 501).is_err(),
+            "another amount"
+        );
         let shifted = ciphertext + Ciphertext::public_amount(1);
-        assert!(proof.verify(&CONTEXT, &key, &shifted, 501).is_err(), "tampered ciphertext");
+        assert!(
+            proof.verify(&CONTEXT, &key, &shifted, 501).is_err(),
+            "tampered ciphertext"
+        );
         let other = SecretKey::generate(&mut rng).public_key();
-        assert!(proof.verify(&CONTEXT, &other, &ciphertext, 500).is_err(), "another key");
-        let replay = Context { account: b"mallory", ..CONTEXT };
-        assert!(proof.verify(&replay, &key, &ciphertext, 500).is_err(), "another account");
+        assert!(
+            proof.verify(&CONTEXT, &other, &ciphertext, 500).is_err(),
+            "another key"
+        );
+        let replay = Context {
+            account: b"mallory",
+            ..CONTEXT
+        };
+        assert!(
+            proof.verify(&replay, &key, &ciphertext, 500).is_err(),
+            "another account"
+        );
     }
 
     #[test]
@@ -451,9 +551,15 @@ mod tests {
         assert!(KeyProof::from_bytes(&trailing).is_err());
         let mut identity = bytes;
         identity[..32].copy_from_slice(&[0u8; 32]);
-        assert_eq!(KeyProof::from_bytes(&identity), Err(Error::Malformed("key proof A")));
+        assert_eq!(
+            KeyProof::from_bytes(&identity),
+            Err(Error::Malformed("key proof A"))
+        );
         let mut unreduced = bytes;
         unreduced[32..].copy_from_slice(&[0xff; 32]);
-        assert_eq!(KeyProof::from_bytes(&unreduced), Err(Error::Malformed("key proof z")));
+        assert_eq!(
+            KeyProof::from_bytes(&unreduced),
+            Err(Error::Malformed("key proof z"))
+        );
     }
 }

@@ -12,7 +12,7 @@ use rand_core::{CryptoRng, RngCore};
 
 use crate::elgamal::{Ciphertext, Opening, PublicKey, SecretKey};
 use crate::encoding::{Reader, decode_range_proof, range_proof_len};
-use crate::sigma::{BalanceEquality, EncryptionProof, Equations, EqualityProof, TwoKeyEncryption};
+use crate::sigma::{BalanceEquality, EncryptionProof, EqualityProof, Equations, TwoKeyEncryption};
 use crate::{Context, Error, RANGE_BITS, append_point, generators};
 
 const RANGE_PROOF_LEN: usize = range_proof_len(RANGE_BITS, 2);
@@ -32,11 +32,17 @@ struct TransferPoints {
 
 impl TransferPoints {
     fn sender_debit(&self) -> Ciphertext {
-        Ciphertext { handle: self.sender_handle, commitment: self.commitment }
+        Ciphertext {
+            handle: self.sender_handle,
+            commitment: self.commitment,
+        }
     }
 
     fn receiver_credit(&self) -> Ciphertext {
-        Ciphertext { handle: self.receiver_handle, commitment: self.commitment }
+        Ciphertext {
+            handle: self.receiver_handle,
+            commitment: self.commitment,
+        }
     }
 
     /// The transcript every part of the proof runs on: context first, then the whole statement.
@@ -58,7 +64,11 @@ impl TransferPoints {
         transcript
     }
 
-    fn two_key_encryption<'a>(&'a self, sender: &'a PublicKey, receiver: &'a PublicKey) -> TwoKeyEncryption<'a> {
+    fn two_key_encryption<'a>(
+        &'a self,
+        sender: &'a PublicKey,
+        receiver: &'a PublicKey,
+    ) -> TwoKeyEncryption<'a> {
         TwoKeyEncryption {
             sender,
             receiver,
@@ -98,10 +108,20 @@ impl Transfer {
         if amount > balance {
             return Err(Error::Overdraft { amount, balance });
         }
-        if sender.decrypt_to_point(sender_balance) != &Scalar::from(balance) * RISTRETTO_BASEPOINT_TABLE {
+        if sender.decrypt_to_point(sender_balance)
+            != &Scalar::from(balance) * RISTRETTO_BASEPOINT_TABLE
+        {
             return Err(Error::BalanceMismatch);
         }
-        Self::assemble(context, sender, sender_balance, receiver, amount, balance - amount, rng)
+        Self::assemble(
+            context,
+            sender,
+            sender_balance,
+            receiver,
+            amount,
+            balance - amount,
+            rng,
+        )
     }
 
     /// Builds the proofs for the claimed `amount` and `remaining` without checking them, so that
@@ -124,7 +144,9 @@ impl Transfer {
             sender_handle: debit.handle,
             receiver_handle: opening.0 * receiver.point(),
             commitment: debit.commitment,
-            remaining_commitment: gens.pedersen.commit(Scalar::from(remaining), remaining_opening.0),
+            remaining_commitment: gens
+                .pedersen
+                .commit(Scalar::from(remaining), remaining_opening.0),
         };
         let mut transcript = points.transcript(context, &sender_key, receiver, sender_balance);
         let (range, _) = RangeProof::prove_multiple_with_rng(
@@ -147,12 +169,21 @@ impl Transfer {
         let after = *sender_balance - points.sender_debit();
         let equality = EqualityProof::prove(
             &mut transcript,
-            &BalanceEquality { owner: &sender_key, balance: &after, commitment: &points.remaining_commitment },
+            &BalanceEquality {
+                owner: &sender_key,
+                balance: &after,
+                commitment: &points.remaining_commitment,
+            },
             sender,
             &remaining_opening,
             rng,
         );
-        Ok(Self { points, range, encryption, equality })
+        Ok(Self {
+            points,
+            range,
+            encryption,
+            equality,
+        })
     }
 
     /// Checks the transfer against the sender's balance as the ledger holds it now.
@@ -166,9 +197,14 @@ impl Transfer {
         let mut equations = Equations::default();
         self.check(context, sender, receiver, sender_balance, &mut equations)?;
         if !equations.hold() {
-            return Err(Error::InvalidProof("transfer encryption or balance equality"));
+            return Err(Error::InvalidProof(
+                "transfer encryption or balance equality",
+            ));
         }
-        Ok(VerifiedTransfer { transfer: self.clone(), sender_balance: *sender_balance })
+        Ok(VerifiedTransfer {
+            transfer: self.clone(),
+            sender_balance: *sender_balance,
+        })
     }
 
     /// Verifies the range proof and defers the Σ equations to `equations` (for batching).
@@ -188,16 +224,27 @@ impl Transfer {
                 &gens.bulletproofs,
                 &gens.pedersen,
                 &mut transcript,
-                &[points.commitment.compress(), points.remaining_commitment.compress()],
+                &[
+                    points.commitment.compress(),
+                    points.remaining_commitment.compress(),
+                ],
                 RANGE_BITS,
                 &mut rand::thread_rng(),
             )
             .map_err(|_| Error::RangeProof)?;
-        self.encryption.verify(&mut transcript, &points.two_key_encryption(sender, receiver), equations);
+        self.encryption.verify(
+            &mut transcript,
+            &points.two_key_encryption(sender, receiver),
+            equations,
+        );
         let after = *sender_balance - points.sender_debit();
         self.equality.verify(
             &mut transcript,
-            &BalanceEquality { owner: sender, balance: &after, commitment: &points.remaining_commitment },
+            &BalanceEquality {
+                owner: sender,
+                balance: &after,
+                commitment: &points.remaining_commitment,
+            },
             equations,
         );
         Ok(())
@@ -240,11 +287,20 @@ impl Transfer {
             commitment: reader.point("amount commitment")?,
             remaining_commitment: reader.point("remaining commitment")?,
         };
-        let range = decode_range_proof(reader.bytes(RANGE_PROOF_LEN, "range proof")?, RANGE_PROOF_LEN, "range proof")?;
+        let range = decode_range_proof(
+            reader.bytes(RANGE_PROOF_LEN, "range proof")?,
+            RANGE_PROOF_LEN,
+            "range proof",
+        )?;
         let encryption = EncryptionProof::read(&mut reader)?;
         let equality = EqualityProof::read(&mut reader)?;
         reader.finish()?;
-        Ok(Self { points, range, encryption, equality })
+        Ok(Self {
+            points,
+            range,
+            encryption,
+            equality,
+        })
     }
 }
 
@@ -288,7 +344,12 @@ pub struct TransferClaim<'a> {
 
 impl TransferClaim<'_> {
     fn verify(&self) -> Result<VerifiedTransfer, Error> {
-        self.transfer.verify(&self.context, self.sender, self.receiver, self.sender_balance)
+        self.transfer.verify(
+            &self.context,
+            self.sender,
+            self.receiver,
+            self.sender_balance,
+        )
     }
 }
 
@@ -296,18 +357,32 @@ impl TransferClaim<'_> {
 /// Σ-proofs; each range proof is still checked on its own, as bulletproofs 5 offers no batch
 /// verification across proofs. On failure it names the first bad transfer.
 pub fn verify_transfers(claims: &[TransferClaim]) -> Result<Vec<VerifiedTransfer>, Error> {
-    let in_batch = |index: usize| move |source: Error| Error::Batch { index, source: Box::new(source) };
+    let in_batch = |index: usize| {
+        move |source: Error| Error::Batch {
+            index,
+            source: Box::new(source),
+        }
+    };
     let mut equations = Equations::default();
     for (index, claim) in claims.iter().enumerate() {
         claim
             .transfer
-            .check(&claim.context, claim.sender, claim.receiver, claim.sender_balance, &mut equations)
+            .check(
+                &claim.context,
+                claim.sender,
+                claim.receiver,
+                claim.sender_balance,
+                &mut equations,
+            )
             .map_err(in_batch(index))?;
     }
     if equations.hold() {
         return Ok(claims
             .iter()
-            .map(|claim| VerifiedTransfer { transfer: claim.transfer.clone(), sender_balance: *claim.sender_balance })
+            .map(|claim| VerifiedTransfer {
+                transfer: claim.transfer.clone(),
+                sender_balance: *claim.sender_balance,
+            })
             .collect());
     }
     // Some transfer's Σ-proofs fail: find which, one by one.
@@ -327,7 +402,11 @@ mod tests {
     use super::*;
     use crate::dlog::tests::small_table;
 
-    const CONTEXT: Context = Context { chain_id: b"medshare-test", account: b"alice", nonce: 1 };
+    const CONTEXT: Context = Context {
+        chain_id: b"medshare-test",
+        account: b"alice",
+        nonce: 1,
+    };
 
     struct Setup {
         alice: SecretKey,
@@ -341,15 +420,33 @@ mod tests {
         let alice = SecretKey::generate(&mut rng);
         let bob = SecretKey::generate(&mut rng);
         let (balance, _) = alice.public_key().encrypt(1_000, &mut rng);
-        Setup { alice, bob, balance }
+        Setup {
+            alice,
+            bob,
+            balance,
+        }
     }
 
     fn honest(s: &Setup, amount: u64) -> Transfer {
-        Transfer::prove(&CONTEXT, &s.alice, &s.balance, 1_000, &s.bob.public_key(), amount, &mut thread_rng()).unwrap()
+        Transfer::prove(
+            &CONTEXT,
+            &s.alice,
+            &s.balance,
+            1_000,
+            &s.bob.public_key(),
+            amount,
+            &mut thread_rng(),
+        )
+        .unwrap()
     }
 
     fn verify(s: &Setup, transfer: &Transfer) -> Result<VerifiedTransfer, Error> {
-        transfer.verify(&CONTEXT, &s.alice.public_key(), &s.bob.public_key(), &s.balance)
+        transfer.verify(
+            &CONTEXT,
+            &s.alice.public_key(),
+            &s.bob.public_key(),
+            &s.balance,
+        )
     }
 
     #[test]
@@ -357,8 +454,15 @@ mod tests {
         let s = setup();
         let transfer = honest(&s, 300);
         let verified = verify(&s, &transfer).unwrap();
-        assert_eq!(s.alice.decrypt(&verified.new_sender_balance(), small_table()), Some(700));
-        assert_eq!(s.bob.decrypt(&verified.receiver_credit(), small_table()), Some(300));
+        assert_eq!(
+            s.alice
+                .decrypt(&verified.new_sender_balance(), small_table()),
+            Some(700)
+        );
+        assert_eq!(
+            s.bob.decrypt(&verified.receiver_credit(), small_table()),
+            Some(300)
+        );
         assert_eq!(verified.sender_balance(), &s.balance);
 
         let bytes = transfer.to_bytes();
@@ -373,9 +477,15 @@ mod tests {
     fn whole_balance_and_zero_amount_transfer() {
         let s = setup();
         let all = verify(&s, &honest(&s, 1_000)).unwrap();
-        assert_eq!(s.alice.decrypt(&all.new_sender_balance(), small_table()), Some(0));
+        assert_eq!(
+            s.alice.decrypt(&all.new_sender_balance(), small_table()),
+            Some(0)
+        );
         let none = verify(&s, &honest(&s, 0)).unwrap();
-        assert_eq!(s.bob.decrypt(&none.receiver_credit(), small_table()), Some(0));
+        assert_eq!(
+            s.bob.decrypt(&none.receiver_credit(), small_table()),
+            Some(0)
+        );
     }
 
     #[test]
@@ -384,12 +494,23 @@ mod tests {
         let transfer = honest(&s, 10);
         let (alice, bob) = (s.alice.public_key(), s.bob.public_key());
         for context in [
-            Context { nonce: 2, ..CONTEXT },
-            Context { chain_id: b"medshare-other", ..CONTEXT },
-            Context { account: b"mallory", ..CONTEXT },
+            Context {
+                nonce: 2,
+                ..CONTEXT
+            },
+            Context {
+                chain_id: b"medshare-other",
+                ..CONTEXT
+            },
+            Context {
+                account: b"mallory",
+                ..CONTEXT
+            },
         ] {
             assert_eq!(
-                transfer.verify(&context, &alice, &bob, &s.balance).unwrap_err(),
+                transfer
+                    .verify(&context, &alice, &bob, &s.balance)
+                    .unwrap_err(),
                 Error::RangeProof,
                 "{context:?}"
             );
@@ -402,12 +523,19 @@ mod tests {
         let mut rng = thread_rng();
         let bob = s.bob.public_key();
         assert_eq!(
-            Transfer::prove(&CONTEXT, &s.alice, &s.balance, 1_000, &bob, 1_001, &mut rng).unwrap_err(),
-            Error::Overdraft { amount: 1_001, balance: 1_000 }
+            Transfer::prove(&CONTEXT, &s.alice, &s.balance, 1_000, &bob, 1_001, &mut rng)
+                .unwrap_err(),
+            Error::Overdraft {
+                amount: 1_001,
+                balance: 1_000
+            }
         );
         // A lying prover: the remainder wraps to 2^64 − 1 (in range) or is claimed as 0.
         for remaining in [1_000u64.wrapping_sub(1_001), 0] {
-            let lie = Transfer::assemble(&CONTEXT, &s.alice, &s.balance, &bob, 1_001, remaining, &mut rng).unwrap();
+            let lie = Transfer::assemble(
+                &CONTEXT, &s.alice, &s.balance, &bob, 1_001, remaining, &mut rng,
+            )
+            .unwrap();
             assert_eq!(
                 verify(&s, &lie).unwrap_err(),
                 Error::InvalidProof("transfer encryption or balance equality"),
@@ -436,9 +564,22 @@ mod tests {
         let s = setup();
         let mut rng = thread_rng();
         let mallory = SecretKey::generate(&mut rng);
-        let theft =
-            Transfer::assemble(&CONTEXT, &mallory, &s.balance, &mallory.public_key(), 1_000, 0, &mut rng).unwrap();
-        let result = theft.verify(&CONTEXT, &s.alice.public_key(), &mallory.public_key(), &s.balance);
+        let theft = Transfer::assemble(
+            &CONTEXT,
+            &mallory,
+            &s.balance,
+            &mallory.public_key(),
+            1_000,
+            0,
+            &mut rng,
+        )
+        .unwrap();
+        let result = theft.verify(
+            &CONTEXT,
+            &s.alice.public_key(),
+            &mallory.public_key(),
+            &s.balance,
+        );
         assert!(result.is_err());
     }
 
@@ -457,7 +598,9 @@ mod tests {
             sender_handle: opening.0 * alice.point(),
             receiver_handle: opening.0 * bob.point(),
             commitment: gens.pedersen.commit(minus_five, opening.0),
-            remaining_commitment: gens.pedersen.commit(Scalar::from(1_005u64), remaining_opening.0),
+            remaining_commitment: gens
+                .pedersen
+                .commit(Scalar::from(1_005u64), remaining_opening.0),
         };
         let mut transcript = points.transcript(&CONTEXT, &alice, &bob, &s.balance);
         let (range, _) = RangeProof::prove_multiple_with_rng(
@@ -470,17 +613,31 @@ mod tests {
             &mut rng,
         )
         .unwrap();
-        let encryption =
-            EncryptionProof::prove(&mut transcript, &points.two_key_encryption(&alice, &bob), &minus_five, &opening, &mut rng);
+        let encryption = EncryptionProof::prove(
+            &mut transcript,
+            &points.two_key_encryption(&alice, &bob),
+            &minus_five,
+            &opening,
+            &mut rng,
+        );
         let after = s.balance - points.sender_debit();
         let equality = EqualityProof::prove(
             &mut transcript,
-            &BalanceEquality { owner: &alice, balance: &after, commitment: &points.remaining_commitment },
+            &BalanceEquality {
+                owner: &alice,
+                balance: &after,
+                commitment: &points.remaining_commitment,
+            },
             &s.alice,
             &remaining_opening,
             &mut rng,
         );
-        let forged = Transfer { points, range, encryption, equality };
+        let forged = Transfer {
+            points,
+            range,
+            encryption,
+            equality,
+        };
         assert_eq!(verify(&s, &forged).unwrap_err(), Error::RangeProof);
     }
 
@@ -490,22 +647,52 @@ mod tests {
         let transfer = honest(&s, 300);
         let g = generators().g();
         let tampered = [
-            TransferPoints { receiver_handle: transfer.points.receiver_handle + g, ..transfer.points },
-            TransferPoints { sender_handle: transfer.points.sender_handle + g, ..transfer.points },
-            TransferPoints { commitment: transfer.points.commitment + g, ..transfer.points },
-            TransferPoints { remaining_commitment: transfer.points.remaining_commitment + g, ..transfer.points },
+            TransferPoints {
+                receiver_handle: transfer.points.receiver_handle + g,
+                ..transfer.points
+            },
+            TransferPoints {
+                sender_handle: transfer.points.sender_handle + g,
+                ..transfer.points
+            },
+            TransferPoints {
+                commitment: transfer.points.commitment + g,
+                ..transfer.points
+            },
+            TransferPoints {
+                remaining_commitment: transfer.points.remaining_commitment + g,
+                ..transfer.points
+            },
         ];
         for points in tampered {
-            let bad = Transfer { points, ..transfer.clone() };
+            let bad = Transfer {
+                points,
+                ..transfer.clone()
+            };
             assert!(verify(&s, &bad).is_err());
         }
         let mut rng = thread_rng();
         let carol = SecretKey::generate(&mut rng).public_key();
         let alice = s.alice.public_key();
-        assert!(transfer.verify(&CONTEXT, &alice, &carol, &s.balance).is_err(), "another receiver");
-        assert!(transfer.verify(&CONTEXT, &carol, &s.bob.public_key(), &s.balance).is_err(), "another sender");
+        assert!(
+            transfer
+                .verify(&CONTEXT, &alice, &carol, &s.balance)
+                .is_err(),
+            "another receiver"
+        );
+        assert!(
+            transfer
+                .verify(&CONTEXT, &carol, &s.bob.public_key(), &s.balance)
+                .is_err(),
+            "another sender"
+        );
         let (other_balance, _) = alice.encrypt(1_000, &mut rng);
-        assert!(transfer.verify(&CONTEXT, &alice, &s.bob.public_key(), &other_balance).is_err(), "stale balance");
+        assert!(
+            transfer
+                .verify(&CONTEXT, &alice, &s.bob.public_key(), &other_balance)
+                .is_err(),
+            "stale balance"
+        );
     }
 
     #[test]
@@ -513,7 +700,10 @@ mod tests {
         let s = setup();
         let bytes = honest(&s, 300).to_bytes();
         // One byte in each point and scalar region: points, range proof, both Σ-proofs.
-        for offset in (0..Transfer::ENCODED_LEN).step_by(32).map(|start| start + 7) {
+        for offset in (0..Transfer::ENCODED_LEN)
+            .step_by(32)
+            .map(|start| start + 7)
+        {
             let mut forged = bytes.clone();
             forged[offset] ^= 0x01;
             let accepted = Transfer::from_bytes(&forged).and_then(|transfer| verify(&s, &transfer));
@@ -527,16 +717,25 @@ mod tests {
         let bytes = honest(&s, 300).to_bytes();
         let mut trailing = bytes.clone();
         trailing.push(0);
-        assert_eq!(Transfer::from_bytes(&trailing).unwrap_err(), Error::Malformed("trailing bytes"));
+        assert_eq!(
+            Transfer::from_bytes(&trailing).unwrap_err(),
+            Error::Malformed("trailing bytes")
+        );
         assert!(Transfer::from_bytes(&bytes[..bytes.len() - 1]).is_err());
 
         let mut identity = bytes.clone();
         identity[32..64].copy_from_slice(RistrettoPoint::identity().compress().as_bytes());
-        assert_eq!(Transfer::from_bytes(&identity).unwrap_err(), Error::Malformed("receiver handle"));
+        assert_eq!(
+            Transfer::from_bytes(&identity).unwrap_err(),
+            Error::Malformed("receiver handle")
+        );
 
         let mut not_a_point = bytes.clone();
         not_a_point[64..96].copy_from_slice(&[0xff; 32]);
-        assert_eq!(Transfer::from_bytes(&not_a_point).unwrap_err(), Error::Malformed("amount commitment"));
+        assert_eq!(
+            Transfer::from_bytes(&not_a_point).unwrap_err(),
+            Error::Malformed("amount commitment")
+        );
 
         // The last scalar (equality z_b) plus the group order: same value mod ℓ, second encoding.
         let last = bytes.len() - 32;
@@ -545,13 +744,19 @@ mod tests {
         let order_plus_z = add_group_order(z.as_bytes());
         if let Some(encoding) = order_plus_z {
             unreduced[last..].copy_from_slice(&encoding);
-            assert_eq!(Transfer::from_bytes(&unreduced).unwrap_err(), Error::Malformed("equality proof z_b"));
+            assert_eq!(
+                Transfer::from_bytes(&unreduced).unwrap_err(),
+                Error::Malformed("equality proof z_b")
+            );
         }
 
         // A non-canonical point inside the range proof (its T_1).
         let mut bad_range = bytes.clone();
         bad_range[128 + 64..128 + 96].copy_from_slice(&[0xff; 32]);
-        assert_eq!(Transfer::from_bytes(&bad_range).unwrap_err(), Error::Malformed("range proof"));
+        assert_eq!(
+            Transfer::from_bytes(&bad_range).unwrap_err(),
+            Error::Malformed("range proof")
+        );
     }
 
     /// `z + ℓ` as 32 little-endian bytes, when it fits in 256 bits (it does unless `z` is huge).
@@ -576,8 +781,10 @@ mod tests {
         let mut rng = thread_rng();
         let setups: Vec<Setup> = (0..4).map(|_| setup()).collect();
         let transfers: Vec<Transfer> = setups.iter().map(|s| honest(s, 100)).collect();
-        let keys: Vec<(PublicKey, PublicKey)> =
-            setups.iter().map(|s| (s.alice.public_key(), s.bob.public_key())).collect();
+        let keys: Vec<(PublicKey, PublicKey)> = setups
+            .iter()
+            .map(|s| (s.alice.public_key(), s.bob.public_key()))
+            .collect();
         fn claims<'a>(
             transfers: &'a [Transfer],
             keys: &'a [(PublicKey, PublicKey)],
@@ -596,19 +803,32 @@ mod tests {
         let verified = verify_transfers(&claims(&transfers, &keys, &setups)).unwrap();
         assert_eq!(verified.len(), 4);
         for (v, s) in verified.iter().zip(&setups) {
-            assert_eq!(s.bob.decrypt(&v.receiver_credit(), small_table()), Some(100));
+            assert_eq!(
+                s.bob.decrypt(&v.receiver_credit(), small_table()),
+                Some(100)
+            );
         }
 
         // Transfer 2 overdraws with a wrapped remainder: its range proof passes, its Σ part fails.
         let mut tampered = transfers.clone();
         let liar = &setups[2];
-        tampered[2] =
-            Transfer::assemble(&CONTEXT, &liar.alice, &liar.balance, &keys[2].1, 1_001, 1_000u64.wrapping_sub(1_001), &mut rng)
-                .unwrap();
+        tampered[2] = Transfer::assemble(
+            &CONTEXT,
+            &liar.alice,
+            &liar.balance,
+            &keys[2].1,
+            1_001,
+            1_000u64.wrapping_sub(1_001),
+            &mut rng,
+        )
+        .unwrap();
         match verify_transfers(&claims(&tampered, &keys, &setups)).unwrap_err() {
             Error::Batch { index, source } => {
                 assert_eq!(index, 2);
-                assert_eq!(*source, Error::InvalidProof("transfer encryption or balance equality"));
+                assert_eq!(
+                    *source,
+                    Error::InvalidProof("transfer encryption or balance equality")
+                );
             }
             other => panic!("unexpected {other:?}"),
         }

@@ -10,7 +10,7 @@ use rand_core::{CryptoRng, RngCore};
 
 use crate::elgamal::{Ciphertext, Opening, PublicKey, SecretKey};
 use crate::encoding::{Reader, decode_range_proof, range_proof_len};
-use crate::sigma::{BalanceEquality, Equations, EqualityProof};
+use crate::sigma::{BalanceEquality, EqualityProof, Equations};
 use crate::{Context, Error, RANGE_BITS, append_point, generators};
 
 const RANGE_PROOF_LEN: usize = range_proof_len(RANGE_BITS, 1);
@@ -41,10 +41,19 @@ impl Withdraw {
         if amount > balance {
             return Err(Error::Overdraft { amount, balance });
         }
-        if sender.decrypt_to_point(sender_balance) != &Scalar::from(balance) * RISTRETTO_BASEPOINT_TABLE {
+        if sender.decrypt_to_point(sender_balance)
+            != &Scalar::from(balance) * RISTRETTO_BASEPOINT_TABLE
+        {
             return Err(Error::BalanceMismatch);
         }
-        Self::assemble(context, sender, sender_balance, amount, balance - amount, rng)
+        Self::assemble(
+            context,
+            sender,
+            sender_balance,
+            amount,
+            balance - amount,
+            rng,
+        )
     }
 
     /// Builds the proof for the claimed `remaining` without checking it (the tests lie through it).
@@ -59,8 +68,16 @@ impl Withdraw {
         let gens = generators();
         let sender_key = sender.public_key();
         let remaining_opening = Opening::random(rng);
-        let remaining_commitment = gens.pedersen.commit(Scalar::from(remaining), remaining_opening.0);
-        let mut transcript = transcript(context, &sender_key, sender_balance, amount, &remaining_commitment);
+        let remaining_commitment = gens
+            .pedersen
+            .commit(Scalar::from(remaining), remaining_opening.0);
+        let mut transcript = transcript(
+            context,
+            &sender_key,
+            sender_balance,
+            amount,
+            &remaining_commitment,
+        );
         let (range, _) = RangeProof::prove_single_with_rng(
             &gens.bulletproofs,
             &gens.pedersen,
@@ -74,12 +91,21 @@ impl Withdraw {
         let after = *sender_balance - Ciphertext::public_amount(amount);
         let equality = EqualityProof::prove(
             &mut transcript,
-            &BalanceEquality { owner: &sender_key, balance: &after, commitment: &remaining_commitment },
+            &BalanceEquality {
+                owner: &sender_key,
+                balance: &after,
+                commitment: &remaining_commitment,
+            },
             sender,
             &remaining_opening,
             rng,
         );
-        Ok(Self { amount, remaining_commitment, range, equality })
+        Ok(Self {
+            amount,
+            remaining_commitment,
+            range,
+            equality,
+        })
     }
 
     pub fn amount(&self) -> u64 {
@@ -94,7 +120,13 @@ impl Withdraw {
         sender_balance: &Ciphertext,
     ) -> Result<VerifiedWithdraw, Error> {
         let gens = generators();
-        let mut transcript = transcript(context, sender, sender_balance, self.amount, &self.remaining_commitment);
+        let mut transcript = transcript(
+            context,
+            sender,
+            sender_balance,
+            self.amount,
+            &self.remaining_commitment,
+        );
         self.range
             .verify_single_with_rng(
                 &gens.bulletproofs,
@@ -109,13 +141,20 @@ impl Withdraw {
         let mut equations = Equations::default();
         self.equality.verify(
             &mut transcript,
-            &BalanceEquality { owner: sender, balance: &after, commitment: &self.remaining_commitment },
+            &BalanceEquality {
+                owner: sender,
+                balance: &after,
+                commitment: &self.remaining_commitment,
+            },
             &mut equations,
         );
         if !equations.hold() {
             return Err(Error::InvalidProof("withdraw balance equality"));
         }
-        Ok(VerifiedWithdraw { amount: self.amount, new_sender_balance: after })
+        Ok(VerifiedWithdraw {
+            amount: self.amount,
+            new_sender_balance: after,
+        })
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {
@@ -132,10 +171,19 @@ impl Withdraw {
         let mut reader = Reader::new(bytes);
         let amount = reader.u64("amount")?;
         let remaining_commitment = reader.point("remaining commitment")?;
-        let range = decode_range_proof(reader.bytes(RANGE_PROOF_LEN, "range proof")?, RANGE_PROOF_LEN, "range proof")?;
+        let range = decode_range_proof(
+            reader.bytes(RANGE_PROOF_LEN, "range proof")?,
+            RANGE_PROOF_LEN,
+            "range proof",
+        )?;
         let equality = EqualityProof::read(&mut reader)?;
         reader.finish()?;
-        Ok(Self { amount, remaining_commitment, range, equality })
+        Ok(Self {
+            amount,
+            remaining_commitment,
+            range,
+            equality,
+        })
     }
 }
 
@@ -168,5 +216,130 @@ impl VerifiedWithdraw {
 
     pub fn new_sender_balance(&self) -> Ciphertext {
         self.new_sender_balance
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::thread_rng;
+
+    use super::*;
+    use crate::dlog::tests::small_table;
+
+    const CONTEXT: Context = Context {
+        chain_id: b"medshare-test",
+        account: b"alice",
+        nonce: 3,
+    };
+
+    fn setup() -> (SecretKey, Ciphertext) {
+        let mut rng = thread_rng();
+        let alice = SecretKey::generate(&mut rng);
+        let (balance, _) = alice.public_key().encrypt(500, &mut rng);
+        (alice, balance)
+    }
+
+    #[test]
+    fn honest_withdraw_reveals_the_amount_and_keeps_the_rest() {
+        let (alice, balance) = setup();
+        let withdraw =
+            Withdraw::prove(&CONTEXT, &alice, &balance, 500, 120, &mut thread_rng()).unwrap();
+        let bytes = withdraw.to_bytes();
+        assert_eq!(bytes.len(), Withdraw::ENCODED_LEN);
+        let decoded = Withdraw::from_bytes(&bytes).unwrap();
+        let verified = decoded
+            .verify(&CONTEXT, &alice.public_key(), &balance)
+            .unwrap();
+        assert_eq!(verified.amount(), 120);
+        assert_eq!(
+            alice.decrypt(&verified.new_sender_balance(), small_table()),
+            Some(380)
+        );
+    }
+
+    #[test]
+    fn overdraft_is_refused_by_prover_and_verifier() {
+        let (alice, balance) = setup();
+        let mut rng = thread_rng();
+        assert_eq!(
+            Withdraw::prove(&CONTEXT, &alice, &balance, 500, 501, &mut rng).unwrap_err(),
+            Error::Overdraft {
+                amount: 501,
+                balance: 500
+            }
+        );
+        let lie = Withdraw::assemble(
+            &CONTEXT,
+            &alice,
+            &balance,
+            501,
+            500u64.wrapping_sub(501),
+            &mut rng,
+        )
+        .unwrap();
+        assert_eq!(
+            lie.verify(&CONTEXT, &alice.public_key(), &balance)
+                .unwrap_err(),
+            Error::InvalidProof("withdraw balance equality")
+        );
+    }
+
+    #[test]
+    fn changed_amount_context_or_key_is_refused() {
+        let (alice, balance) = setup();
+        let mut rng = thread_rng();
+        let withdraw = Withdraw::prove(&CONTEXT, &alice, &balance, 500, 120, &mut rng).unwrap();
+        let mut bytes = withdraw.to_bytes();
+        bytes[..8].copy_from_slice(&121u64.to_le_bytes());
+        let inflated = Withdraw::from_bytes(&bytes).unwrap();
+        assert!(
+            inflated
+                .verify(&CONTEXT, &alice.public_key(), &balance)
+                .is_err(),
+            "amount changed"
+        );
+        let replay = Context {
+            nonce: 4,
+            ..CONTEXT
+        };
+        assert!(
+            withdraw
+                .verify(&replay, &alice.public_key(), &balance)
+                .is_err(),
+            "replayed"
+        );
+        let mallory = SecretKey::generate(&mut rng).public_key();
+        assert!(
+            withdraw.verify(&CONTEXT, &mallory, &balance).is_err(),
+            "another key"
+        );
+        let (other_balance, _) = alice.public_key().encrypt(500, &mut rng);
+        assert!(
+            withdraw
+                .verify(&CONTEXT, &alice.public_key(), &other_balance)
+                .is_err(),
+            "another balance"
+        );
+    }
+
+    #[test]
+    fn encoding_is_strict() {
+        let (alice, balance) = setup();
+        let bytes = Withdraw::prove(&CONTEXT, &alice, &balance, 500, 1, &mut thread_rng())
+            .unwrap()
+            .to_bytes();
+        let mut trailing = bytes.clone();
+        trailing.push(0);
+        assert_eq!(
+            Withdraw::from_bytes(&trailing).unwrap_err(),
+            Error::Malformed("trailing bytes")
+        );
+        assert!(Withdraw::from_bytes(&bytes[..bytes.len() - 1]).is_err());
+        let mut not_a_point = bytes.clone();
+        not_a_point[8..40].copy_from_slice(&[0xff; 32]);
+        assert_eq!(
+            Withdraw::from_bytes(&not_a_point).unwrap_err(),
+            Error::Malformed("remaining commitment")
+        );
     }
 }
