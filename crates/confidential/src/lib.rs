@@ -76,6 +76,7 @@
 pub mod dlog;
 pub mod elgamal;
 mod encoding;
+mod range;
 pub mod sigma;
 pub mod transfer;
 pub mod withdraw;
@@ -140,6 +141,8 @@ impl Context<'_> {
 pub(crate) struct Generators {
     pub(crate) pedersen: PedersenGens,
     pub(crate) bulletproofs: BulletproofGens,
+    /// The same vectors as `bulletproofs`, for batch verification (the library keeps its private).
+    pub(crate) range: range::RangeGenerators,
 }
 
 impl Generators {
@@ -161,6 +164,7 @@ pub(crate) fn generators() -> &'static Generators {
         pedersen: PedersenGens::default(),
         // Two values per proof at most (a transfer's amount and remainder).
         bulletproofs: BulletproofGens::new(RANGE_BITS, 2),
+        range: range::RangeGenerators::new(RANGE_BITS, 2),
     })
 }
 

@@ -21,29 +21,75 @@ use crate::{Context, Error, append_point, challenge_scalar, generators};
 
 /// Linear equations over points, checked together by a random linear combination: a false one
 /// survives only if its weight hits one value out of the group order (≈ 2^-252).
+///
+/// Range proofs' generator vectors are shared by every proof, so their scalars are summed here
+/// (flat index `party · RANGE_BITS + bit`) and each vector point enters the multiplication once.
 #[derive(Default)]
 pub(crate) struct Equations {
     scalars: Vec<Scalar>,
     points: Vec<RistrettoPoint>,
+    range_g: Vec<Scalar>,
+    range_h: Vec<Scalar>,
+}
+
+fn random_weight() -> Scalar {
+    loop {
+        let weight = Scalar::random(&mut rand::thread_rng());
+        if weight != Scalar::ZERO {
+            return weight;
+        }
+    }
 }
 
 impl Equations {
     /// Adds the claim `Σ scalarᵢ·pointᵢ = 0`.
     pub(crate) fn push(&mut self, terms: &[(Scalar, RistrettoPoint)]) {
-        let weight = loop {
-            let weight = Scalar::random(&mut rand::thread_rng());
-            if weight != Scalar::ZERO {
-                break weight;
-            }
-        };
+        self.push_with_range_generators(terms, &[], &[]);
+    }
+
+    /// Adds `Σ scalarᵢ·pointᵢ + Σ gₖ·G_k + Σ hₖ·H_k = 0` over the range proofs' vectors.
+    pub(crate) fn push_with_range_generators(
+        &mut self,
+        terms: &[(Scalar, RistrettoPoint)],
+        g_scalars: &[Scalar],
+        h_scalars: &[Scalar],
+    ) {
+        let weight = random_weight();
         for (scalar, point) in terms {
             self.scalars.push(weight * scalar);
             self.points.push(*point);
         }
+        for (sums, scalars) in [
+            (&mut self.range_g, g_scalars),
+            (&mut self.range_h, h_scalars),
+        ] {
+            if sums.len() < scalars.len() {
+                sums.resize(scalars.len(), Scalar::ZERO);
+            }
+            for (sum, scalar) in sums.iter_mut().zip(scalars) {
+                *sum += weight * scalar;
+            }
+        }
     }
 
     pub(crate) fn hold(&self) -> bool {
-        RistrettoPoint::vartime_multiscalar_mul(&self.scalars, &self.points).is_identity()
+        let range = &generators().range;
+        let vector = |vectors: &'static [Vec<RistrettoPoint>], count: usize| {
+            vectors.iter().flatten().take(count)
+        };
+        // Collected: the multiscalar multiplication sizes its work by exact iterator lengths.
+        let points: Vec<&RistrettoPoint> = self
+            .points
+            .iter()
+            .chain(vector(&range.g, self.range_g.len()))
+            .chain(vector(&range.h, self.range_h.len()))
+            .collect();
+        let scalars = self
+            .scalars
+            .iter()
+            .chain(&self.range_g)
+            .chain(&self.range_h);
+        RistrettoPoint::vartime_multiscalar_mul(scalars, points).is_identity()
     }
 }
 

@@ -12,10 +12,18 @@ use rand_core::{CryptoRng, RngCore};
 
 use crate::elgamal::{Ciphertext, Opening, PublicKey, SecretKey};
 use crate::encoding::{Reader, decode_range_proof, range_proof_len};
+use crate::range::defer_range_proof;
 use crate::sigma::{BalanceEquality, EncryptionProof, EqualityProof, Equations, TwoKeyEncryption};
 use crate::{Context, Error, RANGE_BITS, append_point, generators};
 
 const RANGE_PROOF_LEN: usize = range_proof_len(RANGE_BITS, 2);
+
+/// Whether the range proof is verified by the library on the spot or folded into a batch.
+#[derive(Clone, Copy)]
+enum RangeCheck {
+    Now,
+    Deferred,
+}
 
 /// The points a transfer publishes; the proofs are about them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -195,7 +203,14 @@ impl Transfer {
         sender_balance: &Ciphertext,
     ) -> Result<VerifiedTransfer, Error> {
         let mut equations = Equations::default();
-        self.check(context, sender, receiver, sender_balance, &mut equations)?;
+        self.check(
+            context,
+            sender,
+            receiver,
+            sender_balance,
+            RangeCheck::Now,
+            &mut equations,
+        )?;
         if !equations.hold() {
             return Err(Error::InvalidProof(
                 "transfer encryption or balance equality",
@@ -207,31 +222,42 @@ impl Transfer {
         })
     }
 
-    /// Verifies the range proof and defers the Σ equations to `equations` (for batching).
+    /// Replays the whole transcript and defers the Σ equations (and, when batching, the range
+    /// proof's) to `equations`.
     fn check(
         &self,
         context: &Context,
         sender: &PublicKey,
         receiver: &PublicKey,
         sender_balance: &Ciphertext,
+        range_check: RangeCheck,
         equations: &mut Equations,
     ) -> Result<(), Error> {
         let gens = generators();
         let points = &self.points;
         let mut transcript = points.transcript(context, sender, receiver, sender_balance);
-        self.range
-            .verify_multiple_with_rng(
-                &gens.bulletproofs,
-                &gens.pedersen,
+        match range_check {
+            RangeCheck::Now => self
+                .range
+                .verify_multiple_with_rng(
+                    &gens.bulletproofs,
+                    &gens.pedersen,
+                    &mut transcript,
+                    &[
+                        points.commitment.compress(),
+                        points.remaining_commitment.compress(),
+                    ],
+                    RANGE_BITS,
+                    &mut rand::thread_rng(),
+                )
+                .map_err(|_| Error::RangeProof)?,
+            RangeCheck::Deferred => defer_range_proof(
+                equations,
+                &self.range.to_bytes(),
                 &mut transcript,
-                &[
-                    points.commitment.compress(),
-                    points.remaining_commitment.compress(),
-                ],
-                RANGE_BITS,
-                &mut rand::thread_rng(),
-            )
-            .map_err(|_| Error::RangeProof)?;
+                &[points.commitment, points.remaining_commitment],
+            )?,
+        }
         self.encryption.verify(
             &mut transcript,
             &points.two_key_encryption(sender, receiver),
@@ -354,8 +380,8 @@ impl TransferClaim<'_> {
 }
 
 /// Verifies many transfers (a block's worth) with one multiscalar multiplication for all their
-/// Σ-proofs; each range proof is still checked on its own, as bulletproofs 5 offers no batch
-/// verification across proofs. On failure it names the first bad transfer.
+/// range proofs and Σ-proofs. On failure it verifies them one by one (with the library's range
+/// verifier) and names the first bad transfer.
 pub fn verify_transfers(claims: &[TransferClaim]) -> Result<Vec<VerifiedTransfer>, Error> {
     let in_batch = |index: usize| {
         move |source: Error| Error::Batch {
@@ -372,6 +398,7 @@ pub fn verify_transfers(claims: &[TransferClaim]) -> Result<Vec<VerifiedTransfer
                 claim.sender,
                 claim.receiver,
                 claim.sender_balance,
+                RangeCheck::Deferred,
                 &mut equations,
             )
             .map_err(in_batch(index))?;
@@ -385,7 +412,7 @@ pub fn verify_transfers(claims: &[TransferClaim]) -> Result<Vec<VerifiedTransfer
             })
             .collect());
     }
-    // Some transfer's Σ-proofs fail: find which, one by one.
+    // Some transfer's proofs fail: find which, one by one.
     for (index, claim) in claims.iter().enumerate() {
         claim.verify().map_err(in_batch(index))?;
     }
@@ -585,9 +612,7 @@ mod tests {
 
     /// A transfer of `−5` (stealing from the receiver): every Σ-proof is honest, but no range
     /// proof for the committed value exists, so the attacker proves `2^64 − 5` instead.
-    #[test]
-    fn negative_amount_is_refused() {
-        let s = setup();
+    fn forge_negative_amount(s: &Setup) -> Transfer {
         let mut rng = thread_rng();
         let gens = generators();
         let (alice, bob) = (s.alice.public_key(), s.bob.public_key());
@@ -632,13 +657,86 @@ mod tests {
             &remaining_opening,
             &mut rng,
         );
-        let forged = Transfer {
+        Transfer {
             points,
             range,
             encryption,
             equality,
-        };
-        assert_eq!(verify(&s, &forged).unwrap_err(), Error::RangeProof);
+        }
+    }
+
+    #[test]
+    fn negative_amount_is_refused() {
+        let s = setup();
+        assert_eq!(
+            verify(&s, &forge_negative_amount(&s)).unwrap_err(),
+            Error::RangeProof
+        );
+    }
+
+    /// Whether the batch path (our replay of the range verification) accepts `transfer` alone.
+    fn batch_path_accepts(s: &Setup, context: &Context, transfer: &Transfer) -> bool {
+        let mut equations = Equations::default();
+        let (alice, bob) = (s.alice.public_key(), s.bob.public_key());
+        transfer
+            .check(
+                context,
+                &alice,
+                &bob,
+                &s.balance,
+                RangeCheck::Deferred,
+                &mut equations,
+            )
+            .is_ok()
+            && equations.hold()
+    }
+
+    #[test]
+    fn batched_range_verifier_agrees_with_the_library() {
+        let s = setup();
+        let honest = honest(&s, 300);
+        assert!(batch_path_accepts(&s, &CONTEXT, &honest));
+        assert!(
+            !batch_path_accepts(&s, &CONTEXT, &forge_negative_amount(&s)),
+            "negative amount"
+        );
+        assert!(
+            !batch_path_accepts(
+                &s,
+                &Context {
+                    nonce: 9,
+                    ..CONTEXT
+                },
+                &honest
+            ),
+            "replayed"
+        );
+        let bytes = honest.to_bytes();
+        // Every 32-byte field of the range proof (bytes 128..864), one bit flipped.
+        let mut decoded = 0;
+        for offset in (128..128 + RANGE_PROOF_LEN)
+            .step_by(32)
+            .map(|start| start + 3)
+        {
+            let mut forged = bytes.clone();
+            forged[offset] ^= 0x10;
+            if let Ok(transfer) = Transfer::from_bytes(&forged) {
+                decoded += 1;
+                assert!(
+                    verify(&s, &transfer).is_err(),
+                    "library accepted byte {offset}"
+                );
+                assert!(
+                    !batch_path_accepts(&s, &CONTEXT, &transfer),
+                    "batch accepted byte {offset}"
+                );
+            }
+        }
+        // At least the five scalars (t_x, t_x_blinding, e_blinding, a, b) still decode.
+        assert!(
+            decoded >= 5,
+            "only {decoded} forgeries reached the verifiers"
+        );
     }
 
     #[test]
@@ -832,5 +930,16 @@ mod tests {
             }
             other => panic!("unexpected {other:?}"),
         }
+
+        // Transfer 1 claims a negative amount: only its range proof fails.
+        let mut negative = transfers.clone();
+        negative[1] = forge_negative_amount(&setups[1]);
+        assert_eq!(
+            verify_transfers(&claims(&negative, &keys, &setups)).unwrap_err(),
+            Error::Batch {
+                index: 1,
+                source: Box::new(Error::RangeProof)
+            }
+        );
     }
 }
