@@ -51,6 +51,8 @@
 //!   per-digit set-membership proof is replaced by Bulletproofs, so those equations are gone.
 //! * E2 `ℓ` is both the bit length and prover randomness: [`RANGE_BITS`] is the only bit length.
 //! * E2 (32) "`d_j = 0` is likely": batching weights are uniform non-zero scalars (error `1/|G|`).
+//! * (29) batches only the pairings inside one proof: [`transfer::verify_transfers`] folds the
+//!   range proofs and Σ-proofs of many transfers into one multiscalar multiplication.
 //! * E2 statement D raises to `1/x_{A1}` (an inverse of the witness) on the balance whose
 //!   randomness the sender cannot know: a fresh commitment `Y'` to the remainder, tied to the
 //!   balance by the linear relation 2, carries the range proof.
