@@ -8,8 +8,8 @@
 //! so a key prefix collision cannot yield a wrong amount.
 //!
 //! Sizes and times: with [`DlogTable::DEFAULT_BABY_BITS`] = 18 the table holds 262 144 entries
-//! (about 9 MiB of hash table) and a worst-case search does 16 384 giant steps; the README gives the measured
-//! build and search times.
+//! (about 9 MiB of hash table) and a worst-case search does 16 384 giant steps; the README gives
+//! the measured build and search times.
 
 use std::collections::HashMap;
 

@@ -382,6 +382,10 @@ impl TransferClaim<'_> {
 /// Verifies many transfers (a block's worth) with one multiscalar multiplication for all their
 /// range proofs and Σ-proofs. On failure it verifies them one by one (with the library's range
 /// verifier) and names the first bad transfer.
+///
+/// Each claim is checked against the balance it names. Two transfers from one sender must not
+/// both name the same balance: the ledger chains them (the second against the first's
+/// [`VerifiedTransfer::new_sender_balance`]), or each could spend the whole balance.
 pub fn verify_transfers(claims: &[TransferClaim]) -> Result<Vec<VerifiedTransfer>, Error> {
     let in_batch = |index: usize| {
         move |source: Error| Error::Batch {
