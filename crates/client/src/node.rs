@@ -171,9 +171,19 @@ impl NodeClient {
     }
 
     /// Submits `tx` and waits until it is final (or refused, or `timeout` passes).
+    ///
+    /// "Already final" is success: the chain holds this transaction or an equivalent copy of it
+    /// (same id; a relay may have re-randomized the proof), so the caller's effect took place.
     pub async fn submit_and_wait(&self, tx: &Transaction, timeout: Duration) -> Result<Included> {
         let id = hex::encode(tx.id());
-        self.submit(tx).await?;
+        match self.submit(tx).await {
+            Ok(_)
+            | Err(Error::Api {
+                code: ErrorCode::Replayed,
+                ..
+            }) => {}
+            Err(error) => return Err(error),
+        }
         self.wait_final(&id, timeout).await
     }
 

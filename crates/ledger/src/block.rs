@@ -21,7 +21,8 @@ pub struct Header {
     /// Milliseconds since the Unix epoch; strictly increasing along the chain.
     pub timestamp_ms: u64,
     pub proposer: ed25519::PublicKey,
-    /// RFC 6962 Merkle root of the transaction ids.
+    /// RFC 6962 Merkle root of the transactions' [`crate::Transaction::encoding_hash`]es (the
+    /// exact bytes, proofs included; ids leave proofs out).
     pub tx_root: Hash,
     /// Root of the state after this block's transactions.
     pub state_root: StateRoot,
@@ -113,7 +114,7 @@ impl Read for Block {
     }
 }
 
-/// RFC 6962 Merkle tree hash over transaction ids: leaves and inner nodes are domain separated,
+/// RFC 6962 Merkle tree hash over transaction hashes: leaves and inner nodes are domain separated,
 /// so no set of ids can pose as another tree.
 pub fn tx_root(ids: &[Hash]) -> Hash {
     match ids.len() {

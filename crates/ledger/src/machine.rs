@@ -33,8 +33,26 @@ use std::{collections::HashMap, sync::Arc};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Checked {
     pub id: Hash,
+    /// [`Transaction::encoding_hash`] of the bytes checked: the id leaves the proof out, so a
+    /// check is reused only for these exact bytes.
+    pub encoding: Hash,
     /// SHA-256 of the group public key the group signature was verified against.
     pub group_key: Option<Hash>,
+}
+
+impl Checked {
+    pub fn new(tx: &Transaction, group_key: Option<Hash>) -> Self {
+        Self {
+            id: tx.id(),
+            encoding: tx.encoding_hash(),
+            group_key,
+        }
+    }
+
+    /// Whether this check was made of exactly `tx`'s bytes.
+    pub fn covers(&self, tx: &Transaction) -> bool {
+        self.encoding == tx.encoding_hash()
+    }
 }
 
 /// What applying a transaction did, for the submitter.
@@ -101,10 +119,10 @@ impl Machine {
                     continue;
                 }
             };
-            results.push(Ok(Checked {
-                id: tx.id(),
-                group_key: claims.group_signature.as_ref().map(|c| c.key_hash),
-            }));
+            results.push(Ok(Checked::new(
+                tx,
+                claims.group_signature.as_ref().map(|c| c.key_hash),
+            )));
             if let Some(claim) = claims.group_signature {
                 group_claims.push((index, claim));
             }
@@ -129,7 +147,7 @@ impl Machine {
         checked: &Checked,
     ) -> Result<Receipt, TxError> {
         let id = checked.id;
-        debug_assert_eq!(id, tx.id(), "checked result belongs to another transaction");
+        debug_assert!(checked.covers(tx), "checked result belongs to other bytes");
         if let Some(seen) = state::read::<TxRecord>(state, &state::tx_key(&id)) {
             return Err(TxError::Replayed(seen.height));
         }
@@ -166,8 +184,9 @@ impl Machine {
         txs: &[Transaction],
         checked: &HashMap<Hash, Checked>,
     ) -> Result<(ChangeSet, Vec<Receipt>), (usize, TxError)> {
+        let cached = |tx: &Transaction| checked.get(&tx.id()).filter(|c| c.covers(tx));
         let missing: Vec<usize> = (0..txs.len())
-            .filter(|&i| !checked.contains_key(&txs[i].id()))
+            .filter(|&i| cached(&txs[i]).is_none())
             .collect();
         let missing_txs: Vec<Transaction> = missing.iter().map(|&i| txs[i].clone()).collect();
         let mut fresh = HashMap::new();
@@ -177,7 +196,10 @@ impl Machine {
         let mut state = Overlay::new(base);
         let mut receipts = Vec::with_capacity(txs.len());
         for (index, tx) in txs.iter().enumerate() {
-            let check = fresh.get(&index).unwrap_or_else(|| &checked[&tx.id()]);
+            let check = match fresh.get(&index) {
+                Some(check) => check,
+                None => cached(tx).expect("checked above"),
+            };
             let mut nested = Overlay::new(&state);
             let receipt = self
                 .apply_rechecking(&mut nested, env, index as u32, tx, check)

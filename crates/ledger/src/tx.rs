@@ -10,7 +10,16 @@
 //! - the **binding message**: the signed message followed by what the body's proof also covers
 //!   (the group signature). `binding = H_bind(SHA-256(binding message))` is a public input of the
 //!   proof, so a proof cannot be lifted onto another transaction.
-//! - the **encoding**: kind, fields, signature and proof. Its SHA-256 is the transaction id.
+//! - the **encoding**: kind, fields, signatures and, last, the proof.
+//!
+//! Format version 2 ([`TX_FORMAT_VERSION`]): the transaction **id** is the SHA-256 of the
+//! encoding *without the proof*. A Groth16 proof is malleable (negate `A` and `B`, or
+//! re-randomize it), so anyone relaying a pending transaction could otherwise finalize a copy with
+//! another id and the same effect, and the owner's own transaction would be refused as a
+//! duplicate. Everything else in the id is signed or bound by the proof. The block's `tx_root`
+//! commits to the [`Transaction::encoding_hash`] of each transaction (the exact bytes, proof
+//! included), and a cached check is reused only for the exact bytes it checked. Version 1 (ids
+//! over the whole encoding) differs only for proof-carrying kinds.
 
 pub use crate::kind::Kind;
 pub use crate::ops::{
@@ -33,6 +42,9 @@ use crate::{
 use bytes::{Buf, BufMut};
 use commonware_codec::{EncodeSize, Error as CodecError, Read, ReadExt, Write};
 use sha2::{Digest as _, Sha256};
+
+/// The transaction format's version: 2 since ids leave out the (malleable) proof.
+pub const TX_FORMAT_VERSION: u32 = 2;
 
 /// Largest encoded transaction accepted anywhere (RPC, gossip, blocks).
 pub const MAX_TX_BYTES: usize = 16 * 1024;
@@ -78,8 +90,15 @@ macro_rules! transactions {
 crate::dispatch::with_kinds!(transactions);
 
 impl Transaction {
-    /// The transaction id: SHA-256 of the canonical encoding.
+    /// The transaction id: SHA-256 of the canonical encoding without the proof, so a mauled
+    /// copy of the proof gives the same id (format version 2).
     pub fn id(&self) -> Hash {
+        Sha256::digest(self.unproven_bytes()).into()
+    }
+
+    /// SHA-256 of the exact encoding, proof included: what blocks commit to and what a cached
+    /// check was made of.
+    pub fn encoding_hash(&self) -> Hash {
         Sha256::digest(self.to_vec()).into()
     }
 
@@ -99,11 +118,19 @@ impl Transaction {
         self.operation().group_signature()
     }
 
-    fn to_vec(&self) -> Vec<u8> {
+    fn unproven_bytes(&self) -> Vec<u8> {
         let mut buf = Vec::with_capacity(512);
         buf.put_u8(self.kind() as u8);
         self.operation().write_fields(&mut buf);
         self.operation().write_authentication(&mut buf);
+        buf
+    }
+
+    fn to_vec(&self) -> Vec<u8> {
+        let mut buf = self.unproven_bytes();
+        if let Some(proof) = self.operation().proof() {
+            buf.extend_from_slice(proof);
+        }
         buf
     }
 

@@ -2,6 +2,7 @@
 //! signatures: enroll, register, authorize, extract, audit, revoke; the rewards paid for it
 //! (payouts, revenue shares, withdrawals) — and the attacks.
 
+use commonware_codec::Encode;
 use commonware_cryptography::{Signer, ed25519};
 use medshare_crypto::{
     groupsig::{GroupPublicKey, IssuingKey, MemberKey, MemberRegistry, generate_group},
@@ -25,7 +26,7 @@ use medshare_ledger::{
     tree::{self, TreeId},
     tx::{Kind, PayoutMdap, PayoutTerms, RevenueTerms},
 };
-use medshare_zk::CircuitId;
+use medshare_zk::{CircuitId, Proof};
 use rand::{SeedableRng, rngs::StdRng};
 use sha2::{Digest, Sha256};
 use std::{collections::HashMap, sync::OnceLock};
@@ -420,10 +421,10 @@ fn authorization_needs_a_recent_root_and_the_owners_key() {
         unreachable!()
     };
     stale.root = Field(Fr::from(12345u64));
-    let checked = Checked {
-        id: Transaction::Authorize(stale.clone()).id(),
-        group_key: w.check(&authorize).unwrap().group_key,
-    };
+    let checked = Checked::new(
+        &Transaction::Authorize(stale.clone()),
+        w.check(&authorize).unwrap().group_key,
+    );
     let mut overlay = Overlay::new(&w.store);
     let env = w.env(99);
     assert_eq!(
@@ -810,9 +811,12 @@ fn withdrawals_need_the_key_the_next_nonce_and_the_balance() {
             nonce: 1
         }
     );
-    // Replayed as is, or proven afresh with the used nonce: refused.
+    // Replayed as is, or proven afresh (the same transaction: ids leave the proof out), or
+    // another amount with the used nonce: refused.
     assert!(matches!(w.one(genuine), Err(TxError::Replayed(_))));
-    let stale = w.withdraw(&sk, 1_000, 0);
+    let reproven = w.withdraw(&sk, 1_000, 0);
+    assert!(matches!(w.one(reproven), Err(TxError::Replayed(_))));
+    let stale = w.withdraw(&sk, 999, 0);
     assert_eq!(
         w.one(stale),
         Err(TxError::WrongNonce {
@@ -825,4 +829,130 @@ fn withdrawals_need_the_key_the_next_nonce_and_the_balance() {
     let rest = w.withdraw(&sk, earned - 1_000, 1);
     w.one(rest).unwrap();
     assert_eq!(balance(&w.store, account), 0);
+}
+
+/// What anyone relaying a pending transaction can do: replace its Groth16 proof by another valid
+/// proof of the same statement.
+fn maul(tx: &Transaction) -> Transaction {
+    let mut bytes = tx.encode().to_vec();
+    let at = bytes.len() - ops::PROOF_BYTES;
+    let proof = Proof::from_bytes(&bytes[at..]).unwrap().mauled();
+    bytes[at..].copy_from_slice(&proof.to_bytes());
+    let mauled = Transaction::from_bytes(&bytes).unwrap();
+    assert_ne!(mauled.encoding_hash(), tx.encoding_hash(), "other bytes");
+    mauled
+}
+
+/// The transaction is final under its id, whichever copy landed.
+fn is_final(w: &World, tx: &Transaction) -> bool {
+    state::StateView(w.store.clone())
+        .transaction(&tx.id())
+        .is_some()
+}
+
+#[test]
+fn mauled_proofs_keep_the_id_so_the_owners_transaction_is_the_one_final() {
+    let mut w = World::new();
+    let patient = w.enroll("patient-1");
+    let (sk_a, salt) = (SecretKey::random(&mut w.rng), Salt::random(&mut w.rng));
+    let sk_h = SecretKey::random(&mut w.rng);
+    let salt_auth = Salt::random(&mut w.rng);
+
+    // Each proof-carrying kind: the mauled copy verifies, has the same id, and only one of the
+    // two copies ever applies — in either order.
+    let register = w.register(&patient, &sk_a, &salt, b"CT scan");
+    let mauled = maul(&register);
+    assert_eq!(mauled.id(), register.id());
+    w.check(&mauled).expect("the mauled proof is valid");
+    let position = w.one(mauled).unwrap().unwrap();
+    assert!(is_final(&w, &register));
+    assert!(matches!(w.one(register.clone()), Err(TxError::Replayed(_))));
+
+    let alpha = alpha(&register);
+    let authorize = w.authorize(
+        &patient,
+        &sk_a,
+        &salt,
+        &salt_auth,
+        alpha,
+        position,
+        sk_h.public_key(),
+    );
+    let mauled = maul(&authorize);
+    assert_eq!(mauled.id(), authorize.id());
+    let auth_position = w.one(authorize.clone()).unwrap().unwrap();
+    assert!(matches!(w.one(mauled), Err(TxError::Replayed(_))));
+
+    let extract = w.extract(
+        &sk_h,
+        &salt_auth,
+        alpha,
+        sk_a.public_key(),
+        auth_position,
+        [9; 32],
+    );
+    let mauled = maul(&extract);
+    assert_eq!(mauled.id(), extract.id());
+    w.one(mauled).unwrap();
+    assert!(is_final(&w, &extract));
+    assert!(matches!(w.one(extract), Err(TxError::Replayed(_))));
+
+    let pk = Field(sk_a.public_key());
+    let terms = RevenueTerms {
+        fee: 10_000,
+        reference: Vec::new(),
+        from_height: 1,
+        to_height: 1,
+        owners: vec![w.group.clone()],
+        f1: vec![0, 800_000_000],
+        third_party: pk,
+    };
+    w.one(Transaction::from(ops::rewards::revenue(
+        CHAIN,
+        terms,
+        &w.authority,
+    )))
+    .unwrap();
+    let withdraw = w.withdraw(&sk_a, 1_000, 0);
+    let mauled = maul(&withdraw);
+    assert_eq!(mauled.id(), withdraw.id());
+    w.one(mauled).unwrap();
+    assert!(is_final(&w, &withdraw));
+    let root = w.store.root();
+    assert!(matches!(w.one(withdraw), Err(TxError::Replayed(_))));
+    assert_eq!(w.store.root(), root, "paid once");
+}
+
+#[test]
+fn a_cached_check_covers_only_the_bytes_it_checked() {
+    let mut w = World::new();
+    let patient = w.enroll("patient-1");
+    let (sk, salt) = (SecretKey::random(&mut w.rng), Salt::random(&mut w.rng));
+    let register = w.register(&patient, &sk, &salt, b"MR image");
+    let Transaction::Register(donor) = w.register(&patient, &sk, &salt, b"another image") else {
+        unreachable!()
+    };
+    // Same id (the id leaves the proof out), but another registration's proof.
+    let Transaction::Register(mut forged) = register.clone() else {
+        unreachable!()
+    };
+    forged.proof = donor.proof;
+    let forged = Transaction::Register(forged);
+    assert_eq!(forged.id(), register.id());
+
+    // A proposer's block carries the forged bytes where validators hold the check of the
+    // genuine ones: the check is not reused, the proof is verified and refused.
+    let cached: HashMap<_, _> = [(register.id(), w.check(&register).unwrap())].into();
+    let env = w.env(w.height + 1);
+    let refused = w.machine.execute(&w.store, env, &[forged], &cached);
+    assert!(matches!(
+        refused,
+        Err((0, TxError::InvalidProof(Kind::Register)))
+    ));
+    // The genuine bytes reuse it.
+    assert!(
+        w.machine
+            .execute(&w.store, env, &[register], &cached)
+            .is_ok()
+    );
 }

@@ -370,6 +370,11 @@ async fn submit(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Submitted>), ApiError> {
     let tx = decode_body(&headers, body)?;
+    // Final already (these bytes, or an equivalent copy with a re-randomized proof: the id leaves
+    // the proof out): the same answer as the check route, never "pending".
+    if let Some(record) = api.state().transaction(&tx.id()) {
+        return Err(ApiError::refused(&TxError::Replayed(record.height)));
+    }
     match api.submitter.submit(tx).await {
         Ok(id) => Ok((
             StatusCode::ACCEPTED,

@@ -247,7 +247,7 @@ impl Chain {
 
     fn cached_checks(&self, txs: &[Transaction]) -> HashMap<Hash, Checked> {
         txs.iter()
-            .filter_map(|tx| self.mempool.check(&tx.id()))
+            .filter_map(|tx| self.mempool.check(&tx.id()).filter(|c| c.covers(tx)))
             .map(|checked| (checked.id, checked))
             .collect()
     }
@@ -255,10 +255,14 @@ impl Chain {
     /// Checks each transaction once: a cached check (from the mempool or an earlier block) is
     /// reused, the rest are verified in parallel on the workers and remembered.
     pub async fn checks(&self, txs: &[Transaction]) -> Vec<Result<Checked, TxError>> {
-        let ids: Vec<Hash> = txs.iter().map(Transaction::id).collect();
-        let mut results: Vec<Option<Result<Checked, TxError>>> = ids
+        let mut results: Vec<Option<Result<Checked, TxError>>> = txs
             .iter()
-            .map(|id| self.mempool.check(id).map(Ok))
+            .map(|tx| {
+                self.mempool
+                    .check(&tx.id())
+                    .filter(|c| c.covers(tx))
+                    .map(Ok)
+            })
             .collect();
         let missing: Vec<usize> = (0..txs.len()).filter(|&i| results[i].is_none()).collect();
         if !missing.is_empty() {
@@ -397,7 +401,7 @@ impl Chain {
         let changes = state.into_changes();
         let mut hash = view.hash();
         hash.combine(&changes.delta);
-        let ids: Vec<Hash> = included.iter().map(Transaction::id).collect();
+        let ids: Vec<Hash> = included.iter().map(Transaction::encoding_hash).collect();
         let block = Block {
             header: Header {
                 height: env.height,
@@ -447,7 +451,12 @@ impl Chain {
         if block.block.txs.len() > self.params.max_block_txs {
             return reject("too many transactions");
         }
-        let ids: Vec<Hash> = block.block.txs.iter().map(Transaction::id).collect();
+        let ids: Vec<Hash> = block
+            .block
+            .txs
+            .iter()
+            .map(Transaction::encoding_hash)
+            .collect();
         if header.tx_root != tx_root(&ids) {
             return reject("transaction root mismatch");
         }

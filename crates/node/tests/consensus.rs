@@ -2,6 +2,7 @@
 //! machine) on commonware's deterministic runtime and simulated network, with crashed,
 //! restarted, conflicting and equivocating validators, and invalid transactions.
 
+use commonware_codec::Encode;
 use commonware_consensus::{
     marshal::{self, core::Mailbox, standard::Standard},
     simplex::{self, elector::RoundRobin, scheme::ed25519::Scheme},
@@ -564,6 +565,23 @@ fn invalid_transactions_are_never_finalized_and_say_why() {
             submit(honest.clone()).await.unwrap();
             wait_final(&context, &validators[2], &honest).await;
 
+            // A relay mauls a pending registration's proof and gets its copy in first: the copy
+            // has the owner's id, so the owner's own submission is answered with that id and is
+            // final (not refused as a duplicate).
+            let owned = register(&consortium, &alice, &group_key, &sk, b"X-ray", &mut rng);
+            let mut bytes = owned.encode().to_vec();
+            let at = bytes.len() - ops::PROOF_BYTES;
+            let mauled = medshare_zk::Proof::from_bytes(&bytes[at..])
+                .unwrap()
+                .mauled();
+            bytes[at..].copy_from_slice(&mauled.to_bytes());
+            let mauled = Transaction::from_bytes(&bytes).unwrap();
+            assert_ne!(mauled.encoding_hash(), owned.encoding_hash());
+            assert_eq!(validators[0].submitter.submit(mauled).await, Ok(owned.id()));
+            assert_eq!(submit(owned.clone()).await, Ok(owned.id()));
+            wait_final(&context, &validators[3], &owned).await;
+            assert_eq!(submit(owned.clone()).await, Ok(owned.id()));
+
             // A forged proof: another registration's proof on this transaction.
             let other = register(&consortium, &alice, &group_key, &sk, b"MR image", &mut rng);
             let (Transaction::Register(mut forged), Transaction::Register(donor)) =
@@ -659,10 +677,10 @@ fn invalid_transactions_are_never_finalized_and_say_why() {
                 body.proof = donor.proof;
                 Transaction::Register(body)
             };
-            let forged_check = Checked {
-                id: smuggled.id(),
-                group_key: Some(sha2::Sha256::digest(next_key.to_bytes()).into()),
-            };
+            let forged_check = Checked::new(
+                &smuggled,
+                Some(sha2::Sha256::digest(next_key.to_bytes()).into()),
+            );
             validators[0]
                 .chain
                 .mempool

@@ -22,6 +22,16 @@ impl Proof {
         out
     }
 
+    /// Another valid proof of the same statement, `(−A, −B, C)`: what anyone who sees a proof can
+    /// compute (e(−A, −B) = e(A, B)). Groth16 proofs are malleable, which is why transaction ids
+    /// leave proofs out; tests use this to play the relay that mauls a pending transaction.
+    pub fn mauled(&self) -> Self {
+        let mut inner = self.0.clone();
+        inner.a = -inner.a;
+        inner.b = -inner.b;
+        Self(inner)
+    }
+
     /// Decode, checking that every point is on its curve, in the prime-order subgroup and not
     /// the identity (an honest proof never has one).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ZkError> {

@@ -121,7 +121,10 @@ impl Operation for Register {
 
     fn write_authentication(&self, buf: &mut Vec<u8>) {
         self.group_signature.write(buf);
-        self.proof.write(buf);
+    }
+
+    fn proof(&self) -> Option<&ProofBytes> {
+        Some(&self.proof)
     }
 
     fn binding_suffix(&self) -> Option<Vec<u8>> {
@@ -207,7 +210,10 @@ impl Operation for Authorize {
 
     fn write_authentication(&self, buf: &mut Vec<u8>) {
         self.group_signature.write(buf);
-        self.proof.write(buf);
+    }
+
+    fn proof(&self) -> Option<&ProofBytes> {
+        Some(&self.proof)
     }
 
     fn binding_suffix(&self) -> Option<Vec<u8>> {
@@ -299,8 +305,10 @@ impl Operation for Extract {
         self.epk.write(buf);
     }
 
-    fn write_authentication(&self, buf: &mut Vec<u8>) {
-        self.proof.write(buf);
+    fn write_authentication(&self, _buf: &mut Vec<u8>) {}
+
+    fn proof(&self) -> Option<&ProofBytes> {
+        Some(&self.proof)
     }
 
     fn binding_suffix(&self) -> Option<Vec<u8>> {

@@ -63,8 +63,14 @@ pub trait Operation: std::fmt::Debug + Send + Sync {
     /// The fields covered by signatures and the binding, in encoding order.
     fn write_fields(&self, buf: &mut Vec<u8>);
 
-    /// Signatures and proof, after the fields.
+    /// Signatures, after the fields (the proof, if any, comes last: see [`Operation::proof`]).
     fn write_authentication(&self, buf: &mut Vec<u8>);
+
+    /// The Groth16 proof of a proof-carrying body; encoded last and left out of the transaction
+    /// id, because anyone can re-randomize a valid Groth16 proof into another valid one.
+    fn proof(&self) -> Option<&ProofBytes> {
+        None
+    }
 
     /// For a proof-carrying body, what the proof's `binding` covers after the signed message
     /// (empty if nothing); `None` for a body without a proof.

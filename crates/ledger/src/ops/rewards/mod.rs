@@ -178,8 +178,10 @@ impl Operation for Withdraw {
         self.nonce.write(buf);
     }
 
-    fn write_authentication(&self, buf: &mut Vec<u8>) {
-        self.proof.write(buf);
+    fn write_authentication(&self, _buf: &mut Vec<u8>) {}
+
+    fn proof(&self) -> Option<&ProofBytes> {
+        Some(&self.proof)
     }
 
     fn binding_suffix(&self) -> Option<Vec<u8>> {
