@@ -197,9 +197,6 @@ impl Participant {
             else {
                 return Err(bad("not an advertisement"));
             };
-            if !keys::is_contributory(cipher_public) || !keys::is_contributory(mask_public) {
-                return Err(bad("low-order public key"));
-            }
             if !seen_keys.insert(*cipher_public) || !seen_keys.insert(*mask_public) {
                 return Err(bad("public key reused"));
             }
