@@ -558,3 +558,38 @@ fn participants_reject_forged_advertisements_and_tampered_shares() {
         Err(ParticipantError::BadShareCiphertext { .. })
     ));
 }
+
+#[test]
+fn phases_close_at_their_deadlines_and_a_finished_round_takes_no_more_messages() {
+    let mut manual = Manual::new(4, 3);
+    let deadlines = manual.setup.config.deadlines;
+    let advertised: Vec<SignedMessage> = manual
+        .participants
+        .iter_mut()
+        .map(|p| p.advertise_keys().unwrap())
+        .collect();
+    manual.send_all(&advertised, Phase::AdvertiseKeys);
+    assert!(
+        manual
+            .aggregator
+            .tick(deadlines.advertise_keys - 1)
+            .is_empty()
+    );
+    assert_eq!(manual.aggregator.phase(), Some(Phase::AdvertiseKeys));
+    // A height past several deadlines closes them in order; nobody shared keys, so the round aborts.
+    let events = manual.aggregator.tick(deadlines.masked_input);
+    assert!(matches!(events[0], Event::KeysAdvertised(_)));
+    assert_eq!(
+        events[1],
+        Event::Aborted(AbortReason::BelowThreshold {
+            phase: Phase::ShareKeys,
+            got: 0,
+            need: 3
+        })
+    );
+    assert_eq!(manual.aggregator.phase(), None);
+    assert_eq!(
+        manual.aggregator.receive(&advertised[0], 0),
+        Err(Rejection::RoundClosed)
+    );
+}

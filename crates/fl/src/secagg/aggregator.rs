@@ -231,7 +231,9 @@ impl Aggregator {
             let event = self.close(phase);
             self.phase = match event {
                 Event::Aggregated(_) | Event::Aborted(_) => None,
-                _ => Some(next(phase)),
+                Event::KeysAdvertised(_) => Some(Phase::ShareKeys),
+                Event::KeysShared(_) => Some(Phase::MaskedInput),
+                Event::InputsMasked(_) => Some(Phase::Unmasking),
             };
             events.push(event);
         }
@@ -343,14 +345,6 @@ impl Aggregator {
             } => (*cipher_public, *mask_public, *self_mask_commitment),
             _ => unreachable!("only advertisements are stored as advertisements"),
         }
-    }
-}
-
-fn next(phase: Phase) -> Phase {
-    match phase {
-        Phase::AdvertiseKeys => Phase::ShareKeys,
-        Phase::ShareKeys => Phase::MaskedInput,
-        Phase::MaskedInput | Phase::Unmasking => Phase::Unmasking,
     }
 }
 
