@@ -45,7 +45,10 @@ impl Dataset {
         let mut order: Vec<usize> = (0..self.len()).collect();
         order.shuffle(&mut ChaCha20Rng::seed_from_u64(seed));
         let train_len = ((1.0 - test_fraction) * self.len() as f64).ceil() as usize;
-        (self.select(&order[..train_len]), self.select(&order[train_len..]))
+        (
+            self.select(&order[..train_len]),
+            self.select(&order[train_len..]),
+        )
     }
 }
 
@@ -69,11 +72,18 @@ fn read(path: &Path) -> Result<String, HeError> {
 /// BCWD with the 16 rows whose bare-nuclei value is `NA` dropped (683 rows × 9).
 pub fn load_bcw(path: &Path) -> Result<Dataset, HeError> {
     let text = read(path)?;
-    let mut data = Dataset { features: Vec::new(), labels: Vec::new() };
+    let mut data = Dataset {
+        features: Vec::new(),
+        labels: Vec::new(),
+    };
     for (line_no, line) in text.lines().enumerate().skip(1) {
         let fields: Vec<&str> = line.split(',').map(|f| f.trim_matches('"')).collect();
         if fields.len() != 12 {
-            return Err(HeError::Data(format!("line {}: {} fields, 12 expected", line_no + 1, fields.len())));
+            return Err(HeError::Data(format!(
+                "line {}: {} fields, 12 expected",
+                line_no + 1,
+                fields.len()
+            )));
         }
         if fields[2..11].contains(&"NA") {
             continue;
@@ -86,7 +96,12 @@ pub fn load_bcw(path: &Path) -> Result<Dataset, HeError> {
         let label = match fields[11] {
             "malignant" => 1.0,
             "benign" => -1.0,
-            other => return Err(HeError::Data(format!("line {}: class {other}", line_no + 1))),
+            other => {
+                return Err(HeError::Data(format!(
+                    "line {}: class {other}",
+                    line_no + 1
+                )));
+            }
         };
         data.features.push(row);
         data.labels.push(label);
@@ -97,7 +112,10 @@ pub fn load_bcw(path: &Path) -> Result<Dataset, HeError> {
 /// WDBC: 569 rows × 30, last column `malignant` (1 = malignant).
 pub fn load_wdbc(path: &Path) -> Result<Dataset, HeError> {
     let text = read(path)?;
-    let mut data = Dataset { features: Vec::new(), labels: Vec::new() };
+    let mut data = Dataset {
+        features: Vec::new(),
+        labels: Vec::new(),
+    };
     for (line_no, line) in text.lines().enumerate().skip(1) {
         let values = line
             .split(',')
@@ -105,7 +123,10 @@ pub fn load_wdbc(path: &Path) -> Result<Dataset, HeError> {
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| HeError::Data(format!("line {}: {e}", line_no + 1)))?;
         let Some((&label, row)) = values.split_last().filter(|(_, row)| row.len() == 30) else {
-            return Err(HeError::Data(format!("line {}: 31 fields expected", line_no + 1)));
+            return Err(HeError::Data(format!(
+                "line {}: 31 fields expected",
+                line_no + 1
+            )));
         };
         data.features.push(row.to_vec());
         data.labels.push(if label == 1.0 { 1.0 } else { -1.0 });
@@ -125,11 +146,17 @@ impl Standardizer {
     pub fn fit(train: &Dataset) -> Self {
         let m = train.len() as f64;
         let d = train.dimension();
-        let means: Vec<f64> =
-            (0..d).map(|k| train.features.iter().map(|r| r[k]).sum::<f64>() / m).collect();
+        let means: Vec<f64> = (0..d)
+            .map(|k| train.features.iter().map(|r| r[k]).sum::<f64>() / m)
+            .collect();
         let stds = (0..d)
             .map(|k| {
-                let var = train.features.iter().map(|r| (r[k] - means[k]).powi(2)).sum::<f64>() / m;
+                let var = train
+                    .features
+                    .iter()
+                    .map(|r| (r[k] - means[k]).powi(2))
+                    .sum::<f64>()
+                    / m;
                 if var > 0.0 { var.sqrt() } else { 1.0 }
             })
             .collect();
@@ -141,9 +168,17 @@ impl Standardizer {
         let features = data
             .features
             .iter()
-            .map(|r| r.iter().enumerate().map(|(k, x)| (x - self.means[k]) / self.stds[k]).collect())
+            .map(|r| {
+                r.iter()
+                    .enumerate()
+                    .map(|(k, x)| (x - self.means[k]) / self.stds[k])
+                    .collect()
+            })
             .collect();
-        Dataset { features, labels: data.labels.clone() }
+        Dataset {
+            features,
+            labels: data.labels.clone(),
+        }
     }
 }
 

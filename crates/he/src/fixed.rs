@@ -46,7 +46,9 @@ impl SlotPacking {
     pub fn for_modulus(modulus_bits: usize, slot_bits: u32) -> Result<Self, HeError> {
         let slots = (modulus_bits.saturating_sub(2)) / slot_bits as usize;
         if slots == 0 {
-            return Err(HeError::InvalidParameter("a slot is wider than the modulus"));
+            return Err(HeError::InvalidParameter(
+                "a slot is wider than the modulus",
+            ));
         }
         Ok(Self { slot_bits, slots })
     }
@@ -97,7 +99,10 @@ mod tests {
 
     #[test]
     fn fixed_point_round_trip_and_bounds() {
-        let fp = FixedPoint { scale_bits: 16, magnitude_bits: 24 };
+        let fp = FixedPoint {
+            scale_bits: 16,
+            magnitude_bits: 24,
+        };
         assert_eq!(fp.encode(1.0).unwrap(), 65536);
         assert_eq!(fp.encode(-0.5).unwrap(), -32768);
         assert!((fp.decode(fp.encode(3.14159).unwrap()) - 3.14159).abs() < 1e-4);
@@ -111,14 +116,19 @@ mod tests {
     fn packing_round_trips_and_sums_slotwise() {
         let packing = SlotPacking::for_modulus(256, 40).unwrap();
         assert_eq!(packing.slots, 6);
-        let a: Vec<BigInt> = [5i64, -3, 0, -(1 << 30), 1 << 30, -1].map(BigInt::from).to_vec();
+        let a: Vec<BigInt> = [5i64, -3, 0, -(1 << 30), 1 << 30, -1]
+            .map(BigInt::from)
+            .to_vec();
         let b: Vec<BigInt> = [-10i64, -3, 7, 1, 2, -1].map(BigInt::from).to_vec();
         let pa = packing.pack(&a).unwrap();
         assert_eq!(packing.unpack(&pa, 6), a);
         let sum = packing.unpack(&(pa + packing.pack(&b).unwrap()), 6);
         let expected: Vec<BigInt> = a.iter().zip(&b).map(|(x, y)| x + y).collect();
         assert_eq!(sum, expected);
-        assert_eq!(packing.pack(&[BigInt::from(1i64 << 39)]), Err(HeError::SlotOverflow));
+        assert_eq!(
+            packing.pack(&[BigInt::from(1i64 << 39)]),
+            Err(HeError::SlotOverflow)
+        );
         assert!(packing.pack(&vec![BigInt::zero(); 7]).is_err());
         assert!(SlotPacking::for_modulus(30, 40).is_err());
     }

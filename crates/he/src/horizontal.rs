@@ -20,7 +20,10 @@ use crate::paillier::{Ciphertext, PublicKey, SecretKey};
 use crate::svm::{GradientDescent, LinearModel, violator_sums};
 
 /// Gradient sums are encoded at scale `2^20` and must stay below `2^48` (`|Σ y x| < 2^28`).
-pub const GRADIENT_FIXED_POINT: FixedPoint = FixedPoint { scale_bits: 20, magnitude_bits: 48 };
+pub const GRADIENT_FIXED_POINT: FixedPoint = FixedPoint {
+    scale_bits: 20,
+    magnitude_bits: 48,
+};
 /// Slot width: 48 bits of magnitude, 7 bits for summing up to 128 hospitals, 1 sign bit.
 const SLOT_BITS: u32 = 56;
 /// Most hospitals whose sums fit a slot.
@@ -65,21 +68,36 @@ impl Hospital {
         rng: &mut R,
     ) -> Result<EncryptedAggregate, HeError> {
         let packing = SlotPacking::for_modulus(owner_key.bits(), SLOT_BITS)?;
-        let values: Vec<BigInt> =
-            self.local_contribution(model)?.into_iter().map(BigInt::from).collect();
+        let values: Vec<BigInt> = self
+            .local_contribution(model)?
+            .into_iter()
+            .map(BigInt::from)
+            .collect();
         let mine = values
             .chunks(packing.slots)
             .map(|chunk| owner_key.encrypt_signed(&packing.pack(chunk)?, rng))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(match incoming {
-            None => EncryptedAggregate { ciphertexts: mine, contributors: 1 },
+            None => EncryptedAggregate {
+                ciphertexts: mine,
+                contributors: 1,
+            },
             Some(sum) => {
                 if sum.ciphertexts.len() != mine.len() {
-                    return Err(HeError::Protocol("aggregate has the wrong number of ciphertexts".into()));
+                    return Err(HeError::Protocol(
+                        "aggregate has the wrong number of ciphertexts".into(),
+                    ));
                 }
-                let ciphertexts =
-                    sum.ciphertexts.iter().zip(&mine).map(|(a, b)| owner_key.add(a, b)).collect();
-                EncryptedAggregate { ciphertexts, contributors: sum.contributors + 1 }
+                let ciphertexts = sum
+                    .ciphertexts
+                    .iter()
+                    .zip(&mine)
+                    .map(|(a, b)| owner_key.add(a, b))
+                    .collect();
+                EncryptedAggregate {
+                    ciphertexts,
+                    contributors: sum.contributors + 1,
+                }
             }
         })
     }
@@ -105,7 +123,12 @@ impl ModelOwner {
         if hospitals == 0 || hospitals > MAX_HOSPITALS {
             return Err(HeError::InvalidParameter("1 to 128 hospitals"));
         }
-        Ok(Self { key, model: LinearModel::zero(dimension), config, hospitals })
+        Ok(Self {
+            key,
+            model: LinearModel::zero(dimension),
+            config,
+            hospitals,
+        })
     }
 
     /// The public key hospitals encrypt under.
@@ -130,7 +153,9 @@ impl ModelOwner {
         let packing = SlotPacking::for_modulus(self.key.public().bits(), SLOT_BITS)?;
         let values = self.model.weights.len() + 2;
         if aggregate.ciphertexts.len() != values.div_ceil(packing.slots) {
-            return Err(HeError::Protocol("aggregate has the wrong number of ciphertexts".into()));
+            return Err(HeError::Protocol(
+                "aggregate has the wrong number of ciphertexts".into(),
+            ));
         }
         let mut sums = Vec::with_capacity(values);
         for (i, c) in aggregate.ciphertexts.iter().enumerate() {
@@ -146,7 +171,10 @@ impl ModelOwner {
 
 /// Decodes `(Σ y x, Σ y, m)` and steps.
 fn apply_sums(model: &mut LinearModel, config: &GradientDescent, sums: &[i128]) {
-    let decoded: Vec<f64> = sums.iter().map(|&v| GRADIENT_FIXED_POINT.decode(v)).collect();
+    let decoded: Vec<f64> = sums
+        .iter()
+        .map(|&v| GRADIENT_FIXED_POINT.decode(v))
+        .collect();
     let (rest, rows) = decoded.split_at(decoded.len() - 1);
     let (sum_yx, sum_y) = rest.split_at(rest.len() - 1);
     config.step(model, sum_yx, sum_y[0], rows[0].round() as usize);
@@ -222,16 +250,25 @@ mod tests {
         let bcw = load_bcw(&data_dir().join("tabular/bcw_original.csv")).unwrap();
         let subset = bcw.select(&(0..120).collect::<Vec<_>>());
         let data = Standardizer::fit(&subset).apply(&subset);
-        let config = GradientDescent { rounds: 15, ..GradientDescent::PAPER_BASELINE };
+        let config = GradientDescent {
+            rounds: 15,
+            ..GradientDescent::PAPER_BASELINE
+        };
         let hospitals = split_rows(&data, 3);
         let mut rng = ChaCha20Rng::seed_from_u64(21);
         let key = SecretKey::generate(512, &mut rng).unwrap();
         let mut owner = ModelOwner::new(key, 9, 3, config).unwrap();
         let secure = train_secure(&mut owner, &hospitals, &mut rng).unwrap();
         let plain = train_plaintext(&hospitals, 9, &config).unwrap();
-        assert_eq!(secure, plain, "encrypted and plaintext fixed-point runs must agree bit for bit");
+        assert_eq!(
+            secure, plain,
+            "encrypted and plaintext fixed-point runs must agree bit for bit"
+        );
         let centralised = train_centralised(&data, &config);
-        assert!(secure.max_difference(&centralised) < 1e-4, "fixed point ≈ f64");
+        assert!(
+            secure.max_difference(&centralised) < 1e-4,
+            "fixed point ≈ f64"
+        );
         assert!(secure.evaluate(&data).accuracy > 0.9);
         assert_ne!(secure, LinearModel::zero(9));
     }
@@ -244,17 +281,27 @@ mod tests {
         let key = SecretKey::generate(512, &mut rng).unwrap();
         let mut owner = ModelOwner::new(key, 9, 2, GradientDescent::PAPER_BASELINE).unwrap();
         let model = owner.model().clone();
-        let one = hospitals[0].contribute(owner.public_key(), &model, None, &mut rng).unwrap();
-        assert!(matches!(owner.finish_round(&one), Err(HeError::Protocol(_))));
+        let one = hospitals[0]
+            .contribute(owner.public_key(), &model, None, &mut rng)
+            .unwrap();
+        assert!(matches!(
+            owner.finish_round(&one),
+            Err(HeError::Protocol(_))
+        ));
         assert_eq!(owner.model(), &model, "nothing changed");
-        let both = hospitals[1].contribute(owner.public_key(), &model, Some(one), &mut rng).unwrap();
+        let both = hospitals[1]
+            .contribute(owner.public_key(), &model, Some(one), &mut rng)
+            .unwrap();
         owner.finish_round(&both).unwrap();
         assert_ne!(owner.model(), &model);
     }
 
     #[test]
     fn gradient_overflow_is_an_error() {
-        let huge = Dataset { features: vec![vec![1e12]], labels: vec![1.0] };
+        let huge = Dataset {
+            features: vec![vec![1e12]],
+            labels: vec![1.0],
+        };
         let hospital = Hospital::new(huge);
         assert!(matches!(
             hospital.local_contribution(&LinearModel::zero(1)),

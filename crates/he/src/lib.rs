@@ -33,7 +33,7 @@ pub mod horizontal;
 pub mod paillier;
 pub mod svm;
 pub mod threshold;
-
+pub mod vertical;
 
 /// Everything that can go wrong in this crate.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -53,11 +53,17 @@ impl PublicKey {
     /// that a forged tiny or even modulus is refused before any arithmetic.
     pub fn from_modulus(n: BigUint) -> Result<Self, HeError> {
         if n.bits() < MIN_MODULUS_BITS as u64 || n.is_even() {
-            return Err(HeError::InvalidKey("modulus must be odd and at least 256 bits"));
+            return Err(HeError::InvalidKey(
+                "modulus must be odd and at least 256 bits",
+            ));
         }
         let n_squared = &n * &n;
         let half_n = &n >> 1u32;
-        Ok(Self { n, n_squared, half_n })
+        Ok(Self {
+            n,
+            n_squared,
+            half_n,
+        })
     }
 
     /// `N`.
@@ -87,7 +93,9 @@ impl PublicKey {
             return Err(HeError::PlaintextOverflow);
         }
         let reduced = m.mod_floor(&BigInt::from(self.n.clone()));
-        Ok(reduced.to_biguint().expect("mod_floor by a positive modulus is non-negative"))
+        Ok(reduced
+            .to_biguint()
+            .expect("mod_floor by a positive modulus is non-negative"))
     }
 
     /// The signed integer in `(−N/2, N/2]` that a plaintext of `Z_N` stands for.
@@ -208,8 +216,10 @@ impl PublicKey {
 impl SecretKey {
     /// Generates a key with two random `bits/2`-bit primes (`p ≠ q`, `N` of exactly `bits` bits).
     pub fn generate<R: RngCore + CryptoRng>(bits: usize, rng: &mut R) -> Result<Self, HeError> {
-        if bits < MIN_MODULUS_BITS || bits % 2 != 0 {
-            return Err(HeError::InvalidKey("modulus bits must be even and at least 256"));
+        if bits < MIN_MODULUS_BITS || !bits.is_multiple_of(2) {
+            return Err(HeError::InvalidKey(
+                "modulus bits must be even and at least 256",
+            ));
         }
         loop {
             let p = glass_pumpkin::prime::from_rng(bits / 2, rng).map_err(HeError::prime)?;
@@ -233,14 +243,24 @@ impl SecretKey {
         let p_inv_mod_q = (&p % &q)
             .modinv(&q)
             .ok_or(HeError::InvalidKey("p not invertible mod q"))?;
-        Ok(Self { public, p, q, p_squared, q_squared, h_p, h_q, p_inv_mod_q })
+        Ok(Self {
+            public,
+            p,
+            q,
+            p_squared,
+            q_squared,
+            h_p,
+            h_q,
+            p_inv_mod_q,
+        })
     }
 
     /// `h = L_p((1+N)^{p−1} mod p²)^{-1} mod p`.
     fn crt_constant(n: &BigUint, p: &BigUint, p_squared: &BigUint) -> Result<BigUint, HeError> {
         let g = (BigUint::one() + n) % p_squared;
         let l = (g.modpow(&(p - 1u32), p_squared) - 1u32) / p;
-        l.modinv(p).ok_or(HeError::InvalidKey("CRT constant not invertible"))
+        l.modinv(p)
+            .ok_or(HeError::InvalidKey("CRT constant not invertible"))
     }
 
     /// The matching public key.
@@ -305,7 +325,10 @@ mod tests {
         }
         let top = pk.modulus() - 1u32;
         assert_eq!(sk.decrypt(&pk.encrypt(&top, &mut rng).unwrap()), top);
-        assert_eq!(pk.encrypt(pk.modulus(), &mut rng), Err(HeError::PlaintextOverflow));
+        assert_eq!(
+            pk.encrypt(pk.modulus(), &mut rng),
+            Err(HeError::PlaintextOverflow)
+        );
     }
 
     #[test]
@@ -316,8 +339,14 @@ mod tests {
         let b = pk.encrypt_signed(&BigInt::from(-5000), &mut rng).unwrap();
         assert_eq!(sk.decrypt_signed(&pk.add(&a, &b)), BigInt::from(-3766));
         assert_eq!(sk.decrypt_signed(&pk.negate(&a)), BigInt::from(-1234));
-        assert_eq!(sk.decrypt_signed(&pk.mul_scalar(&a, &BigInt::from(-7))), BigInt::from(-8638));
-        assert_eq!(sk.decrypt_signed(&pk.mul_scalar(&b, &BigInt::from(3))), BigInt::from(-15000));
+        assert_eq!(
+            sk.decrypt_signed(&pk.mul_scalar(&a, &BigInt::from(-7))),
+            BigInt::from(-8638)
+        );
+        assert_eq!(
+            sk.decrypt_signed(&pk.mul_scalar(&b, &BigInt::from(3))),
+            BigInt::from(-15000)
+        );
         let shifted = pk.add_plain(&a, &BigInt::from(-1235)).unwrap();
         assert_eq!(sk.decrypt_signed(&shifted), BigInt::from(-1));
         let fresh = pk.rerandomize(&a, &mut rng);
@@ -346,8 +375,14 @@ mod tests {
         let half = BigInt::from(pk.modulus() >> 1u32);
         assert!(pk.encode_signed(&half).is_ok());
         assert!(pk.encode_signed(&-&half).is_ok());
-        assert_eq!(pk.encode_signed(&(&half + 1)), Err(HeError::PlaintextOverflow));
-        assert_eq!(pk.encode_signed(&(-&half - 1)), Err(HeError::PlaintextOverflow));
+        assert_eq!(
+            pk.encode_signed(&(&half + 1)),
+            Err(HeError::PlaintextOverflow)
+        );
+        assert_eq!(
+            pk.encode_signed(&(-&half - 1)),
+            Err(HeError::PlaintextOverflow)
+        );
         let m = BigInt::from(-99);
         assert_eq!(pk.decode_signed(&pk.encode_signed(&m).unwrap()), m);
     }
@@ -358,9 +393,16 @@ mod tests {
         let pk = sk.public();
         let c = pk.encrypt(&BigUint::from(9u32), &mut rng).unwrap();
         let bytes = pk.encode_ciphertext(&c);
-        assert_eq!(bytes.len(), 128, "512-bit N ⇒ 1024-bit N² ⇒ 128-byte ciphertexts");
+        assert_eq!(
+            bytes.len(),
+            128,
+            "512-bit N ⇒ 1024-bit N² ⇒ 128-byte ciphertexts"
+        );
         assert_eq!(pk.decode_ciphertext(&bytes).unwrap(), c);
-        assert_eq!(pk.decode_ciphertext(&bytes[1..]), Err(HeError::NonCanonical));
+        assert_eq!(
+            pk.decode_ciphertext(&bytes[1..]),
+            Err(HeError::NonCanonical)
+        );
         let mut longer = vec![0u8];
         longer.extend_from_slice(&bytes);
         assert_eq!(pk.decode_ciphertext(&longer), Err(HeError::NonCanonical));
@@ -369,7 +411,10 @@ mod tests {
         let too_big = pk.encode_ciphertext(&Ciphertext(pk.modulus_squared().clone()));
         assert_eq!(pk.decode_ciphertext(&too_big), Err(HeError::NotInGroup));
         let multiple_of_p = pk.encode_ciphertext(&Ciphertext(sk.p.clone() * 5u32));
-        assert_eq!(pk.decode_ciphertext(&multiple_of_p), Err(HeError::NotInGroup));
+        assert_eq!(
+            pk.decode_ciphertext(&multiple_of_p),
+            Err(HeError::NotInGroup)
+        );
     }
 
     #[test]
@@ -382,7 +427,13 @@ mod tests {
         assert_eq!(PublicKey::from_bytes(&padded), Err(HeError::NonCanonical));
         let mut even = bytes.clone();
         *even.last_mut().unwrap() &= 0xfe;
-        assert!(matches!(PublicKey::from_bytes(&even), Err(HeError::InvalidKey(_))));
-        assert!(matches!(PublicKey::from_bytes(&[0xff; 8]), Err(HeError::InvalidKey(_))));
+        assert!(matches!(
+            PublicKey::from_bytes(&even),
+            Err(HeError::InvalidKey(_))
+        ));
+        assert!(matches!(
+            PublicKey::from_bytes(&[0xff; 8]),
+            Err(HeError::InvalidKey(_))
+        ));
     }
 }

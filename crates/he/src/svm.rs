@@ -13,7 +13,10 @@ pub struct LinearModel {
 impl LinearModel {
     /// The all-zero model every protocol starts from.
     pub fn zero(dimension: usize) -> Self {
-        Self { weights: vec![0.0; dimension], bias: 0.0 }
+        Self {
+            weights: vec![0.0; dimension],
+            bias: 0.0,
+        }
     }
 
     /// `w·x + b`.
@@ -23,8 +26,11 @@ impl LinearModel {
 
     /// Metrics on a labelled set (score `≥ 0` predicts malignant).
     pub fn evaluate(&self, data: &Dataset) -> Metrics {
-        let predictions: Vec<f64> =
-            data.features.iter().map(|x| if self.score(x) >= 0.0 { 1.0 } else { -1.0 }).collect();
+        let predictions: Vec<f64> = data
+            .features
+            .iter()
+            .map(|x| if self.score(x) >= 0.0 { 1.0 } else { -1.0 })
+            .collect();
         Metrics::from_predictions(&data.labels, &predictions)
     }
 
@@ -48,7 +54,11 @@ pub struct GradientDescent {
 
 impl GradientDescent {
     /// Spec §6.3's ch. 4 baseline: η 0.1, T 200 (here with λ = 10⁻³ in place of `C = 1/m`).
-    pub const PAPER_BASELINE: Self = Self { rounds: 200, learning_rate: 0.1, regularization: 1e-3 };
+    pub const PAPER_BASELINE: Self = Self {
+        rounds: 200,
+        learning_rate: 0.1,
+        regularization: 1e-3,
+    };
 
     /// One step from the summed violator terms `Σ y x`, `Σ y` over `m` rows:
     /// `w ← w − η(λw − g_w/m)`, `b ← b + η g_b/m`.

@@ -77,8 +77,10 @@ pub fn deal<R: RngCore + CryptoRng>(
     parties: usize,
     rng: &mut R,
 ) -> Result<(ThresholdPublicKey, Vec<KeyShare>), HeError> {
-    if bits < MIN_MODULUS_BITS || bits % 2 != 0 {
-        return Err(HeError::InvalidKey("modulus bits must be even and at least 256"));
+    if bits < MIN_MODULUS_BITS || !bits.is_multiple_of(2) {
+        return Err(HeError::InvalidKey(
+            "modulus bits must be even and at least 256",
+        ));
     }
     loop {
         let p = glass_pumpkin::safe_prime::from_rng(bits / 2, rng).map_err(HeError::prime)?;
@@ -107,10 +109,14 @@ pub fn deal_from_safe_primes<R: RngCore + CryptoRng>(
     let n = public.modulus();
     let m = (p >> 1u32) * (q >> 1u32);
     // d ≡ 0 (mod M), d ≡ 1 (mod N): d = M·(M^{-1} mod N).
-    let d = &m * (&m % n).modinv(n).ok_or(HeError::InvalidKey("M not invertible mod N"))?;
+    let d = &m
+        * (&m % n)
+            .modinv(n)
+            .ok_or(HeError::InvalidKey("M not invertible mod N"))?;
     let share_modulus = n * &m;
-    let coefficients: Vec<BigUint> =
-        (1..threshold).map(|_| rng.gen_biguint_below(&share_modulus)).collect();
+    let coefficients: Vec<BigUint> = (1..threshold)
+        .map(|_| rng.gen_biguint_below(&share_modulus))
+        .collect();
     let shares: Vec<KeyShare> = (1..=parties)
         .map(|index| {
             let x = BigUint::from(index);
@@ -119,15 +125,20 @@ pub fn deal_from_safe_primes<R: RngCore + CryptoRng>(
             for a in coefficients.iter().rev() {
                 acc = (acc + a) * &x % &share_modulus;
             }
-            KeyShare { index, share: (acc + &d) % &share_modulus }
+            KeyShare {
+                index,
+                share: (acc + &d) % &share_modulus,
+            }
         })
         .collect();
     let delta = factorial(parties);
     let n_squared = public.modulus_squared();
     let root = random_unit(n_squared, rng);
     let verification_base = &root * &root % n_squared;
-    let verification_keys =
-        shares.iter().map(|s| verification_base.modpow(&(&delta * &s.share), n_squared)).collect();
+    let verification_keys = shares
+        .iter()
+        .map(|s| verification_base.modpow(&(&delta * &s.share), n_squared))
+        .collect();
     let key = ThresholdPublicKey {
         public,
         threshold,
@@ -181,19 +192,33 @@ impl ThresholdPublicKey {
         let commit_v = self.verification_base.modpow(&nonce, n_squared);
         let challenge = self.challenge(share.index, c, &value, &commit_c, &commit_v);
         let response = nonce + &challenge * exponent;
-        PartialDecryption { index: share.index, value, proof: DleqProof { challenge, response } }
+        PartialDecryption {
+            index: share.index,
+            value,
+            proof: DleqProof {
+                challenge,
+                response,
+            },
+        }
     }
 
     /// Checks a partial decryption of `c`: index in range, value in `Z*_{N²}`, response bounded,
     /// and the DLEQ equations `c^{4z} = a·c_i^{2e}`, `v^z = b·v_i^e` with `e` recomputed.
-    pub fn verify_partial(&self, c: &Ciphertext, partial: &PartialDecryption) -> Result<(), HeError> {
+    pub fn verify_partial(
+        &self,
+        c: &Ciphertext,
+        partial: &PartialDecryption,
+    ) -> Result<(), HeError> {
         let index = partial.index;
         if index == 0 || index > self.parties {
             return Err(HeError::BadPartial(index));
         }
         let n_squared = self.public.modulus_squared();
         let value = &partial.value;
-        let DleqProof { challenge, response } = &partial.proof;
+        let DleqProof {
+            challenge,
+            response,
+        } = &partial.proof;
         if value >= n_squared
             || !value.gcd(self.public.modulus()).is_one()
             || challenge.bits() > CHALLENGE_BITS
@@ -206,10 +231,12 @@ impl ThresholdPublicKey {
         let c4 = c.modpow(&BigUint::from(4u32), n_squared);
         let value_sq = value * value % n_squared;
         // a = c^{4z}·(c_i²)^{-e}, b = v^z·v_i^{-e}: the commitments the challenge must hash.
-        let value_sq_inv = value_sq.modinv(n_squared).ok_or(HeError::BadPartial(index))?;
+        let value_sq_inv = value_sq
+            .modinv(n_squared)
+            .ok_or(HeError::BadPartial(index))?;
         let vk_inv = vk.modinv(n_squared).ok_or(HeError::BadPartial(index))?;
-        let commit_c = c4.modpow(response, n_squared) * value_sq_inv.modpow(challenge, n_squared)
-            % n_squared;
+        let commit_c =
+            c4.modpow(response, n_squared) * value_sq_inv.modpow(challenge, n_squared) % n_squared;
         let commit_v = self.verification_base.modpow(response, n_squared)
             * vk_inv.modpow(challenge, n_squared)
             % n_squared;
@@ -233,8 +260,15 @@ impl ThresholdPublicKey {
         hash.update(b"medshare-he/threshold-paillier/dleq/v1");
         hash.update((index as u64).to_be_bytes());
         let vk = &self.verification_keys[index - 1];
-        for element in [self.public.modulus(), c, value, &self.verification_base, vk, commit_c, commit_v]
-        {
+        for element in [
+            self.public.modulus(),
+            c,
+            value,
+            &self.verification_base,
+            vk,
+            commit_c,
+            commit_v,
+        ] {
             let bytes = element.to_bytes_be();
             hash.update((bytes.len() as u64).to_be_bytes());
             hash.update(&bytes);
@@ -264,7 +298,10 @@ impl ThresholdPublicKey {
             }
         }
         if chosen.len() < self.threshold {
-            return Err(HeError::NotEnoughShares { valid: chosen.len(), needed: self.threshold });
+            return Err(HeError::NotEnoughShares {
+                valid: chosen.len(),
+                needed: self.threshold,
+            });
         }
         let n = self.public.modulus();
         let n_squared = self.public.modulus_squared();
@@ -281,7 +318,10 @@ impl ThresholdPublicKey {
             // Δ·Π j/(j−i) is an integer because Δ = n! absorbs every denominator.
             let mu = numerator / denominator;
             let base = if mu.is_negative() {
-                partial.value.modinv(n_squared).expect("verified partials are units")
+                partial
+                    .value
+                    .modinv(n_squared)
+                    .expect("verified partials are units")
             } else {
                 partial.value.clone()
             };
@@ -289,8 +329,13 @@ impl ThresholdPublicKey {
         }
         let l = (combined - 1u32) / n;
         let four_delta_sq = (&self.delta * &self.delta * 4u32) % n;
-        let inverse = four_delta_sq.modinv(n).ok_or(HeError::InvalidKey("4Δ² not invertible"))?;
-        Ok(Decryption { plaintext: l * inverse % n, excluded })
+        let inverse = four_delta_sq
+            .modinv(n)
+            .ok_or(HeError::InvalidKey("4Δ² not invertible"))?;
+        Ok(Decryption {
+            plaintext: l * inverse % n,
+            excluded,
+        })
     }
 }
 
@@ -320,18 +365,37 @@ mod tests {
         let mut rng = ChaCha20Rng::seed_from_u64(12);
         let m = BigInt::from(-123_456_789);
         let c = key.public().encrypt_signed(&m, &mut rng).unwrap();
-        let partials: Vec<_> =
-            shares.iter().map(|s| key.partial_decrypt(s, &c, &mut rng)).collect();
+        let partials: Vec<_> = shares
+            .iter()
+            .map(|s| key.partial_decrypt(s, &c, &mut rng))
+            .collect();
         for subset in subsets(5, 3) {
             let chosen: Vec<_> = subset.iter().map(|&i| partials[i].clone()).collect();
             let out = key.combine(&c, &chosen).unwrap();
-            assert_eq!(key.public().decode_signed(&out.plaintext), m, "subset {subset:?}");
+            assert_eq!(
+                key.public().decode_signed(&out.plaintext),
+                m,
+                "subset {subset:?}"
+            );
             assert!(out.excluded.is_empty());
         }
         let two = [partials[0].clone(), partials[4].clone()];
-        assert_eq!(key.combine(&c, &two), Err(HeError::NotEnoughShares { valid: 2, needed: 3 }));
-        let duplicated = [partials[0].clone(), partials[0].clone(), partials[1].clone()];
-        assert!(key.combine(&c, &duplicated).is_err(), "one party's partial counts once");
+        assert_eq!(
+            key.combine(&c, &two),
+            Err(HeError::NotEnoughShares {
+                valid: 2,
+                needed: 3
+            })
+        );
+        let duplicated = [
+            partials[0].clone(),
+            partials[0].clone(),
+            partials[1].clone(),
+        ];
+        assert!(
+            key.combine(&c, &duplicated).is_err(),
+            "one party's partial counts once"
+        );
     }
 
     #[test]
@@ -340,27 +404,45 @@ mod tests {
         let mut rng = ChaCha20Rng::seed_from_u64(13);
         let m = BigUint::from(2024u32);
         let c = key.public().encrypt(&m, &mut rng).unwrap();
-        let mut partials: Vec<_> =
-            shares.iter().map(|s| key.partial_decrypt(s, &c, &mut rng)).collect();
+        let mut partials: Vec<_> = shares
+            .iter()
+            .map(|s| key.partial_decrypt(s, &c, &mut rng))
+            .collect();
         // Party 2 multiplies its value by a unit: same proof, wrong value.
         let n_squared = key.public().modulus_squared();
         partials[1].value = &partials[1].value * 4u32 % n_squared;
-        assert_eq!(key.verify_partial(&c, &partials[1]), Err(HeError::BadPartial(2)));
+        assert_eq!(
+            key.verify_partial(&c, &partials[1]),
+            Err(HeError::BadPartial(2))
+        );
         // Party 3 uses a fresh proof for a different ciphertext.
         let other = key.public().encrypt(&m, &mut rng).unwrap();
         partials[2] = key.partial_decrypt(&shares[2], &other, &mut rng);
-        assert_eq!(key.verify_partial(&c, &partials[2]), Err(HeError::BadPartial(3)));
+        assert_eq!(
+            key.verify_partial(&c, &partials[2]),
+            Err(HeError::BadPartial(3))
+        );
         // Party 4 claims party 5's index.
         let mut impostor = partials[3].clone();
         impostor.index = 5;
-        assert_eq!(key.verify_partial(&c, &impostor), Err(HeError::BadPartial(5)));
+        assert_eq!(
+            key.verify_partial(&c, &impostor),
+            Err(HeError::BadPartial(5))
+        );
         let out = key.combine(&c, &partials).unwrap();
         assert_eq!(out.plaintext, m);
         assert_eq!(out.excluded, vec![2, 3]);
-        let only_bad_and_two_good = [partials[1].clone(), partials[0].clone(), partials[3].clone()];
+        let only_bad_and_two_good = [
+            partials[1].clone(),
+            partials[0].clone(),
+            partials[3].clone(),
+        ];
         assert_eq!(
             key.combine(&c, &only_bad_and_two_good),
-            Err(HeError::NotEnoughShares { valid: 2, needed: 3 })
+            Err(HeError::NotEnoughShares {
+                valid: 2,
+                needed: 3
+            })
         );
     }
 
@@ -368,12 +450,21 @@ mod tests {
     fn partial_outside_group_is_refused() {
         let (key, shares) = key();
         let mut rng = ChaCha20Rng::seed_from_u64(14);
-        let c = key.public().encrypt(&BigUint::from(5u32), &mut rng).unwrap();
+        let c = key
+            .public()
+            .encrypt(&BigUint::from(5u32), &mut rng)
+            .unwrap();
         let mut partial = key.partial_decrypt(&shares[0], &c, &mut rng);
         partial.value = key.public().modulus_squared().clone();
-        assert_eq!(key.verify_partial(&c, &partial), Err(HeError::BadPartial(1)));
+        assert_eq!(
+            key.verify_partial(&c, &partial),
+            Err(HeError::BadPartial(1))
+        );
         partial.value = BigUint::zero();
-        assert_eq!(key.verify_partial(&c, &partial), Err(HeError::BadPartial(1)));
+        assert_eq!(
+            key.verify_partial(&c, &partial),
+            Err(HeError::BadPartial(1))
+        );
     }
 
     #[test]
@@ -383,10 +474,17 @@ mod tests {
         let pk = key.public();
         let sum = [-7i64, 100, -1_000_000, 3].iter().fold(
             pk.encrypt(&BigUint::zero(), &mut rng).unwrap(),
-            |acc, &v| pk.add(&acc, &pk.encrypt_signed(&BigInt::from(v), &mut rng).unwrap()),
+            |acc, &v| {
+                pk.add(
+                    &acc,
+                    &pk.encrypt_signed(&BigInt::from(v), &mut rng).unwrap(),
+                )
+            },
         );
-        let partials: Vec<_> =
-            shares[2..].iter().map(|s| key.partial_decrypt(s, &sum, &mut rng)).collect();
+        let partials: Vec<_> = shares[2..]
+            .iter()
+            .map(|s| key.partial_decrypt(s, &sum, &mut rng))
+            .collect();
         let out = key.combine(&sum, &partials).unwrap();
         assert_eq!(pk.decode_signed(&out.plaintext), BigInt::from(-999_904));
     }
