@@ -23,7 +23,7 @@ pub struct PublicKey {
 }
 
 /// A Paillier secret key: the factors of `N`, with the constants of CRT decryption.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct SecretKey {
     public: PublicKey,
     p: BigUint,
@@ -210,6 +210,15 @@ impl PublicKey {
             return Err(HeError::NotInGroup);
         }
         Ok(Ciphertext(c))
+    }
+}
+
+/// Shows only the public modulus, so a logged key does not leak its factors.
+impl std::fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecretKey")
+            .field("public", &self.public)
+            .finish_non_exhaustive()
     }
 }
 
@@ -415,6 +424,14 @@ mod tests {
             pk.decode_ciphertext(&multiple_of_p),
             Err(HeError::NotInGroup)
         );
+    }
+
+    #[test]
+    fn debug_output_hides_the_factors() {
+        let (sk, _) = test_key(7);
+        let shown = format!("{sk:?}");
+        assert!(shown.contains(&sk.public().modulus().to_string()));
+        assert!(!shown.contains(&sk.p.to_string()) && !shown.contains(&sk.q.to_string()));
     }
 
     #[test]

@@ -35,10 +35,19 @@ pub struct ThresholdPublicKey {
 }
 
 /// Party `index`'s secret share `s_i = f(i) mod NM`.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct KeyShare {
     index: usize,
     share: BigUint,
+}
+
+/// Shows only the index, so a logged share does not leak it.
+impl std::fmt::Debug for KeyShare {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyShare")
+            .field("index", &self.index)
+            .finish_non_exhaustive()
+    }
 }
 
 impl KeyShare {
@@ -487,6 +496,14 @@ mod tests {
             .collect();
         let out = key.combine(&sum, &partials).unwrap();
         assert_eq!(pk.decode_signed(&out.plaintext), BigInt::from(-999_904));
+    }
+
+    #[test]
+    fn debug_output_hides_the_share() {
+        let (_, shares) = key();
+        let shown = format!("{:?}", shares[0]);
+        assert!(shown.contains("index: 1"));
+        assert!(!shown.contains(&shares[0].share.to_string()));
     }
 
     #[test]
