@@ -238,11 +238,6 @@ fn main() {
         .iter()
         .filter(|x| (secure.score(x) >= 0.0) != (horizontal_bcw.score(x) >= 0.0))
         .count();
-    println!(
-        "\nBCWD test rows where the vertical and horizontal models disagree: {disagree} of {}; max |Δ| between their coefficients: {:.3}\n",
-        test.len(),
-        secure.max_difference(&horizontal_bcw)
-    );
     let (wtrain, wtest) = prepared(&wdbc, 0);
     let mut wplain = vertical::setup_parties(&wtrain, &tkey, &shares, &mut rng).unwrap();
     vertical::train_plaintext(&mut wplain, &config).unwrap();
@@ -252,5 +247,10 @@ fn main() {
         pct(wm.precision),
         pct(wm.recall),
         pct(wm.accuracy)
+    );
+    println!(
+        "\nBCWD test rows where the vertical and horizontal models disagree: {disagree} of {}; max |Δ| between their coefficients: {:.3}",
+        test.len(),
+        secure.max_difference(&horizontal_bcw)
     );
 }
