@@ -134,6 +134,7 @@ fn client_code(error: &Error) -> &'static str {
         Error::OutputExists(_) => "output_exists",
         Error::Timeout { .. } => "timeout",
         Error::Rejected { .. } => "rejected",
+        Error::Unknown { .. } => "outcome_unknown",
         Error::BadProfile(_) => "invalid_profile",
         Error::Invalid(_) => "invalid_input",
         Error::Inconsistent(_) => "inconsistent_answer",

@@ -2,7 +2,9 @@
 //! DICOM image from the shared data set and a FHIR bundle generated here. Every step is checked;
 //! the end-to-end test runs this same command.
 //!
-//! A hospital creates a group → enrolls a patient → the patient registers two MDAs → authorizes a
+//! A hospital creates a group → enrolls a patient → the patient registers two MDAs (the second
+//! through a proxy that loses the node's answer: the client keeps it and the next command finds
+//! it final) → authorizes a
 //! researcher → the researcher extracts and verifies them → the patient reads the audit log →
 //! anyone traces the group, the hospital traces the member → the hospital, acting as the FSP,
 //! pays the patient for its authorizations (seed 000 §V, computed on chain) and shares the
@@ -29,7 +31,7 @@ use sha2::{Digest, Sha256};
 use std::{
     future::Future,
     path::{Path, PathBuf},
-    time::Instant,
+    time::{Duration, Instant},
 };
 
 #[derive(clap::Args)]
@@ -100,6 +102,45 @@ impl Story {
         });
         result.map(|(value, _)| value)
     }
+}
+
+/// An HTTP proxy in front of a validator's API that forwards every request, but answers each
+/// transaction submission with 502 Bad Gateway after the node took it: the lost answer a load
+/// balancer gives, which must not strand what the client created.
+async fn lossy_proxy(upstream: String) -> anyhow::Result<String> {
+    use axum::{
+        http::{HeaderMap, Method, StatusCode, Uri, header::CONTENT_TYPE},
+        response::IntoResponse,
+    };
+    let listener = tokio::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0)).await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let http = reqwest::Client::new();
+    let forward = move |method: Method, uri: Uri, headers: HeaderMap, body: bytes::Bytes| {
+        let (http, upstream) = (http.clone(), upstream.clone());
+        async move {
+            let lose = method == Method::POST && uri.path() == "/v1/transactions";
+            let mut request = http.request(method, format!("{upstream}{uri}")).body(body);
+            if let Some(kind) = headers.get(CONTENT_TYPE) {
+                request = request.header(CONTENT_TYPE, kind);
+            }
+            match request.send().await {
+                Ok(response) if !lose => {
+                    let status = response.status();
+                    let kind = response.headers().get(CONTENT_TYPE).cloned();
+                    let body = response.bytes().await.unwrap_or_default();
+                    let mut out = (status, body).into_response();
+                    if let Some(kind) = kind {
+                        out.headers_mut().insert(CONTENT_TYPE, kind);
+                    }
+                    out
+                }
+                _ => (StatusCode::BAD_GATEWAY, "502 Bad Gateway").into_response(),
+            }
+        }
+    };
+    let app = axum::Router::new().fallback(forward);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok(url)
 }
 
 /// The shared data directory: `--data`, `../shared/data`, or the one beside this repository.
@@ -290,19 +331,55 @@ async fn tell(story: &mut Story, dir: &Path, data: &Path, port: u16) -> anyhow::
     let fhir = dir.join("patient-bundle.fhir.json");
     std::fs::write(&fhir, serde_json::to_vec_pretty(&fhir_bundle())?)?;
     let mut registered = Vec::new();
-    for (name, file) in [("a DICOM CT image", &dicom), ("a FHIR bundle", &fhir)] {
-        let r = story
-            .step(&format!("the patient registers {name}"), async {
-                let r = mda::register(&patient_session, &mut patient, file, &group_id).await?;
-                let detail = format!(
-                    "α {} — {} bytes, leaf {}, height {}",
-                    r.alpha, r.bytes, r.position, r.height
-                );
-                Ok((r, detail))
-            })
-            .await?;
-        registered.push((r.alpha, file.clone()));
-    }
+    let r = story
+        .step("the patient registers a DICOM CT image", async {
+            let r = mda::register(&patient_session, &mut patient, &dicom, &group_id).await?;
+            let detail = format!(
+                "α {} — {} bytes, leaf {}, height {}",
+                r.alpha, r.bytes, r.position, r.height
+            );
+            Ok((r, detail))
+        })
+        .await?;
+    registered.push((r.alpha, dicom.clone()));
+
+    let lossy = connect(&lossy_proxy(urls[1].clone()).await?, "patient").await?;
+    let alpha = story
+        .step(
+            "the patient registers a FHIR bundle; a proxy loses the node's answer",
+            async {
+                let id = match mda::register(&lossy, &mut patient, &fhir, &group_id).await {
+                    Err(Error::Unknown { id, .. }) => id,
+                    other => anyhow::bail!("expected an unknown outcome, got {other:?}"),
+                };
+                let kept = patient
+                    .mdas()
+                    .iter()
+                    .find(|m| m.position.is_none())
+                    .map(|m| m.alpha())
+                    .context("the keystore kept the registration's secrets")?;
+                // The next command settles it against the chain.
+                let started = Instant::now();
+                while !patient.pending().is_empty() {
+                    ensure!(
+                        started.elapsed() < Duration::from_secs(60),
+                        "transaction {id} still not settled"
+                    );
+                    mda::list(&patient_session, &mut patient).await?;
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                let leaf = patient
+                    .mda(&kept)
+                    .and_then(|m| m.position)
+                    .context("the registration is final and its leaf recorded")?;
+                Ok((
+                    kept,
+                    format!("α {kept} — tx {id} was unknown, then found final at leaf {leaf}"),
+                ))
+            },
+        )
+        .await?;
+    registered.push((alpha, fhir.clone()));
 
     let researcher = story
         .step("the patient authorizes a researcher for both", async {
@@ -489,7 +566,7 @@ async fn tell(story: &mut Story, dir: &Path, data: &Path, port: u16) -> anyhow::
         .step("the patient withdraws with a proof of its key", async {
             let w = rewards::withdraw(
                 &patient_session,
-                &patient,
+                &mut patient,
                 20_000,
                 "iban:CH93 0076 2011 6238 5295 7",
             )

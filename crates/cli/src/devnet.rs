@@ -99,17 +99,8 @@ impl Layout {
 }
 
 fn write_secret(path: &Path, text: &str) -> anyhow::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .with_context(|| format!("cannot create {}", path.display()))?;
-    file.write_all(text.as_bytes())?;
-    file.sync_all()?;
-    Ok(())
+    medshare_crypto::durable::create_private(path, text.as_bytes())
+        .with_context(|| format!("cannot create {}", path.display()))
 }
 
 /// A fresh ed25519 key from the OS RNG (the encoding of a private key is its 32-byte seed).

@@ -112,8 +112,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 });
             }
             Command::List => {
-                let keystore = client.unlock()?;
-                let listing = mda::list(&session, &keystore).await?;
+                let mut keystore = client.unlock()?;
+                let listing = mda::list(&session, &mut keystore).await?;
                 print(json, &listing, || {
                     let mut text = format!("{} MDAs you own:", listing.owned.len());
                     for m in &listing.owned {
@@ -137,6 +137,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                             s.alpha,
                             short(&s.owner.to_hex()),
                             s.height
+                        ));
+                    }
+                    for r in &listing.reconciled {
+                        text.push_str(&format!("\nsettled an earlier transaction: {r:?}"));
+                    }
+                    for id in &listing.pending {
+                        text.push_str(&format!(
+                            "\ntransaction {id} is still not settled; it is kept and checked again next time"
                         ));
                     }
                     text

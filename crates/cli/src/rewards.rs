@@ -100,8 +100,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 });
             }
             Command::Withdraw { amount, to } => {
-                let keystore = client.unlock()?;
-                let w = rewards::withdraw(&session, &keystore, amount, &to).await?;
+                let mut keystore = client.unlock()?;
+                let w = rewards::withdraw(&session, &mut keystore, amount, &to).await?;
                 print(json, &w, || {
                     format!(
                         "withdrew {} tokens to {} at height {}; {} left\ntx {}",

@@ -141,7 +141,7 @@ fn load_or_create_key(path: &Path) -> anyhow::Result<SecretKey> {
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let key = SecretKey::generate();
-            write_private(path, key.to_text().as_bytes())
+            medshare_crypto::durable::create_private(path, key.to_text().as_bytes())
                 .with_context(|| format!("creating key {}", path.display()))?;
             tracing::info!(path = %path.display(), public_key = %key.public_key(),
                 "created a storage peer key: list its public key for this peer in [[peers]]");
@@ -149,15 +149,4 @@ fn load_or_create_key(path: &Path) -> anyhow::Result<SecretKey> {
         }
         Err(e) => bail!("reading key {}: {e}", path.display()),
     }
-}
-
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
 }

@@ -40,7 +40,7 @@ fn the_whole_story_runs_on_a_four_validator_devnet() {
             "the hospital creates group st-marys",
             "the hospital enrolls a patient",
             "the patient registers a DICOM CT image",
-            "the patient registers a FHIR bundle",
+            "the patient registers a FHIR bundle; a proxy loses the node's answer",
             "the patient authorizes a researcher for both",
             "the researcher extracts and verifies both",
             "the patient reads the audit log",

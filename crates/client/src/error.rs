@@ -69,6 +69,10 @@ pub enum Error {
     Timeout { id: String, seconds: u64 },
     #[error("transaction {id} was rejected: {reason}")]
     Rejected { id: String, reason: String },
+    #[error(
+        "the outcome of transaction {id} is not known ({reason}); it is kept, encrypted, in your keystore and settled by your next command (or `medshare mda list`)"
+    )]
+    Unknown { id: String, reason: String },
     #[error("invalid profile: {0}; copy the whole string printed by `medshare keys show`")]
     BadProfile(String),
     #[error("{0}")]
@@ -85,9 +89,19 @@ pub enum Error {
 
 impl Error {
     /// Whether the node refused for good (the transaction will never apply), as opposed to a
-    /// timeout or an unreachable node, after which it may still land.
+    /// timeout, an unreachable node or a server error (a proxy's 502 may follow a node that
+    /// pooled the transaction), after which it may still land. Only the node's own 4xx answer
+    /// (its JSON error envelope) counts; "replayed" means it is final already.
     pub fn is_refusal(&self) -> bool {
-        matches!(self, Self::Api { .. } | Self::Rejected { .. })
+        match self {
+            Self::Api { status, code, .. } => {
+                (400..500).contains(status)
+                    && !matches!(status, 408 | 429)
+                    && !matches!(code, ErrorCode::Unknown | ErrorCode::Replayed)
+            }
+            Self::Rejected { .. } => true,
+            _ => false,
+        }
     }
 
     /// The node's error code, if the node refused.

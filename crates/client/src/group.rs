@@ -5,7 +5,7 @@
 use crate::{
     Error, Keystore, Profile, Result, Session,
     envelopes::SealedMemberKey,
-    keystore::{Authority, Membership, write_private_atomically},
+    keystore::{Authority, Membership},
     node::Included,
     session::FINALITY_TIMEOUT,
 };
@@ -289,7 +289,7 @@ pub async fn enroll(
     keystore.set_authority(entry);
     keystore.save()?;
     let text = serde_json::to_string_pretty(&sealed).expect("member key file serializes");
-    write_private_atomically(out, text.as_bytes())?;
+    medshare_crypto::durable::write_private(out, text.as_bytes())?;
     Ok(Enrolled {
         group: group.clone(),
         name: name.into(),

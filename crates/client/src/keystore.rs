@@ -19,13 +19,12 @@ use medshare_crypto::{
 use medshare_ledger::Field;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
-use std::{
-    io::Write,
-    path::{Path, PathBuf},
-};
+use std::path::{Path, PathBuf};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
-const FORMAT: &str = "medshare-keystore/1";
+const FORMAT: &str = "medshare-keystore/2";
+/// Still read (and written back as format 2 on the next save).
+const FORMAT_V1: &str = "medshare-keystore/1";
 /// Argon2id parameters of new keystores: the OWASP recommendation (19 MiB, 2 passes).
 const MEMORY_KIB: u32 = 19 * 1024;
 const ITERATIONS: u32 = 2;
@@ -77,6 +76,18 @@ impl OwnedMda {
     }
 }
 
+/// A transaction this user submitted (or is about to) whose outcome is not known yet: kept
+/// before submitting, dropped once the chain shows it final or the node refuses it for good.
+#[derive(Clone, Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
+pub struct PendingTx {
+    /// The transaction id (format 2: the proof is left out).
+    pub id: [u8; 32],
+    /// The canonical encoding, to submit again if the chain never saw it.
+    pub tx: Vec<u8>,
+    /// The MDA a pending `Register` registers, dropped with it if refused.
+    pub registers: Option<[u8; 32]>,
+}
+
 #[derive(Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
 struct Secrets {
     zk_secret: [u8; 32],
@@ -84,6 +95,35 @@ struct Secrets {
     memberships: Vec<Membership>,
     authorities: Vec<Authority>,
     mdas: Vec<OwnedMda>,
+    pending: Vec<PendingTx>,
+}
+
+/// The secrets of format 1, before pending transactions were kept.
+#[derive(Deserialize, Zeroize, ZeroizeOnDrop)]
+struct SecretsV1 {
+    zk_secret: [u8; 32],
+    hpke_secret: [u8; 32],
+    memberships: Vec<Membership>,
+    authorities: Vec<Authority>,
+    mdas: Vec<OwnedMda>,
+}
+
+impl Secrets {
+    /// Decodes format 2, or format 1 (no pending transactions).
+    fn decode(format: &str, plaintext: &[u8]) -> postcard::Result<Self> {
+        if format == FORMAT {
+            return postcard::from_bytes(plaintext);
+        }
+        let old: SecretsV1 = postcard::from_bytes(plaintext)?;
+        Ok(Self {
+            zk_secret: old.zk_secret,
+            hpke_secret: old.hpke_secret,
+            memberships: old.memberships.clone(),
+            authorities: old.authorities.clone(),
+            mdas: old.mdas.clone(),
+            pending: Vec::new(),
+        })
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -174,6 +214,7 @@ impl Keystore {
                 memberships: Vec::new(),
                 authorities: Vec::new(),
                 mdas: Vec::new(),
+                pending: Vec::new(),
             },
         };
         keystore.save()?;
@@ -190,7 +231,7 @@ impl Keystore {
         };
         let file: File = serde_json::from_str(&text)
             .map_err(|e| keystore_error(path, format!("not a keystore: {e}")))?;
-        if file.format != FORMAT {
+        if file.format != FORMAT && file.format != FORMAT_V1 {
             return Err(keystore_error(
                 path,
                 format!("unknown format {:?}", file.format),
@@ -219,7 +260,7 @@ impl Keystore {
         Decryptor::new(&key, &prefix)
             .open_segment(&mut plaintext, true)
             .map_err(|_| Error::WrongPassphrase(path.to_owned()))?;
-        let secrets: Secrets = postcard::from_bytes(&plaintext)
+        let secrets = Secrets::decode(&file.format, &plaintext)
             .map_err(|e| keystore_error(path, format!("secrets do not decode: {e}")))?;
         let keystore = Self {
             path: path.to_owned(),
@@ -262,7 +303,7 @@ impl Keystore {
             ciphertext: hex::encode(ciphertext),
         };
         let text = serde_json::to_string_pretty(&file).expect("keystore serializes");
-        write_private_atomically(&self.path, text.as_bytes())
+        medshare_crypto::durable::write_private(&self.path, text.as_bytes())
             .map_err(|e| keystore_error(&self.path, format!("cannot write: {e}")))
     }
 
@@ -343,30 +384,23 @@ impl Keystore {
         self.secrets.mdas.push(mda);
     }
 
+    /// Transactions whose outcome is not known yet, oldest first.
+    pub fn pending(&self) -> &[PendingTx] {
+        &self.secrets.pending
+    }
+
+    pub fn add_pending(&mut self, pending: PendingTx) {
+        self.secrets.pending.retain(|p| p.id != pending.id);
+        self.secrets.pending.push(pending);
+    }
+
+    pub fn remove_pending(&mut self, id: &[u8; 32]) {
+        self.secrets.pending.retain(|p| p.id != *id);
+    }
+
     pub fn remove_mda(&mut self, alpha: &Field) {
         self.secrets.mdas.retain(|m| m.alpha != alpha.to_bytes());
     }
-}
-
-/// Writes `bytes` to `path` atomically (temporary file in the same folder, fsync, rename, fsync
-/// of the folder), with mode 0600.
-pub fn write_private_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let mut file = tempfile::NamedTempFile::new_in(dir)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        file.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    }
-    file.write_all(bytes)?;
-    file.as_file().sync_all()?;
-    file.persist(path).map_err(|e| e.error)?;
-    std::fs::File::open(dir)?.sync_all()
 }
 
 #[cfg(test)]

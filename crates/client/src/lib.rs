@@ -19,6 +19,7 @@ pub mod group;
 mod keystore;
 pub mod mda;
 mod node;
+pub mod pending;
 mod profile;
 pub mod rewards;
 mod session;

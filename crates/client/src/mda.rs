@@ -10,6 +10,7 @@ use crate::{
     envelopes::Grant,
     group::{self, member_key},
     keystore::OwnedMda,
+    pending,
     session::FINALITY_TIMEOUT,
 };
 use medshare_api::AuditEventView;
@@ -78,6 +79,7 @@ pub async fn register(
     file: &Path,
     group: &GroupId,
 ) -> Result<Registered> {
+    pending::reconcile(session, keystore).await?;
     let len = std::fs::metadata(file)
         .map_err(|e| Error::Invalid(format!("cannot read {}: {e}", file.display())))?
         .len();
@@ -150,16 +152,7 @@ pub async fn register(
         position: None,
     });
     keystore.save()?;
-    let included = match session.node.submit_and_wait(&tx, FINALITY_TIMEOUT).await {
-        Ok(included) => included,
-        Err(error) => {
-            if error.is_refusal() {
-                keystore.remove_mda(&alpha);
-                keystore.save()?;
-            }
-            return Err(error);
-        }
-    };
+    let included = pending::submit(session, keystore, &tx, Some(&alpha)).await?;
     let record = session
         .node
         .mda(&alpha)
@@ -202,6 +195,7 @@ pub async fn authorize(
     alpha: &Field,
     to: &Profile,
 ) -> Result<Authorized> {
+    pending::reconcile(session, keystore).await?;
     let record = session
         .node
         .mda(alpha)
@@ -270,7 +264,7 @@ pub async fn authorize(
     let re_auth = tx.re_auth;
     let tx = Transaction::from(tx);
     session.node.check(&tx).await?;
-    let included = session.node.submit_and_wait(&tx, FINALITY_TIMEOUT).await?;
+    let included = pending::submit(session, keystore, &tx, None).await?;
     let view =
         session.node.authorization(&re_auth).await?.ok_or_else(|| {
             Error::Inconsistent("the authorization is final but not found".into())
@@ -429,10 +423,16 @@ pub struct Shared {
 pub struct Listing {
     pub owned: Vec<Listed>,
     pub shared_with_me: Vec<Shared>,
+    /// What became of transactions whose outcome was not known.
+    pub reconciled: Vec<pending::Reconciled>,
+    /// Ids of transactions still not settled.
+    pub pending: Vec<String>,
 }
 
-/// The MDAs this keystore owns (with their counts on chain) and those authorized to it.
-pub async fn list(session: &Session, keystore: &Keystore) -> Result<Listing> {
+/// The MDAs this keystore owns (with their counts on chain) and those authorized to it, after
+/// settling any transaction whose outcome was not known.
+pub async fn list(session: &Session, keystore: &mut Keystore) -> Result<Listing> {
+    let reconciled = pending::reconcile(session, keystore).await?;
     let mut owned = Vec::new();
     for mda in keystore.mdas() {
         let record = session.node.mda(&mda.alpha()).await?;
@@ -461,6 +461,12 @@ pub async fn list(session: &Session, keystore: &Keystore) -> Result<Listing> {
     Ok(Listing {
         owned,
         shared_with_me,
+        reconciled,
+        pending: keystore
+            .pending()
+            .iter()
+            .map(|p| hex::encode(p.id))
+            .collect(),
     })
 }
 

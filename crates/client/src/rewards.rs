@@ -54,10 +54,11 @@ pub struct Withdrawn {
 /// account's next nonce: nobody can replay it or point it elsewhere.
 pub async fn withdraw(
     session: &Session,
-    keystore: &Keystore,
+    keystore: &mut Keystore,
     amount: u128,
     destination: &str,
 ) -> Result<Withdrawn> {
+    crate::pending::reconcile(session, keystore).await?;
     let pk = keystore.pseudonym();
     let account = AccountId::Pseudonym(pk);
     let before = balance(session, &account).await?;
@@ -89,7 +90,7 @@ pub async fn withdraw(
     })
     .await?;
     session.node.check(&tx).await?;
-    let included = session.node.submit_and_wait(&tx, FINALITY_TIMEOUT).await?;
+    let included = crate::pending::submit(session, keystore, &tx, None).await?;
     Ok(Withdrawn {
         pk,
         amount,

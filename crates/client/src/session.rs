@@ -123,7 +123,7 @@ impl Session {
         }
         if source.is_none() {
             // Best effort: a cache that cannot be written is fetched again next time.
-            let _ = crate::keystore::write_private_atomically(&cached, &bytes);
+            let _ = medshare_crypto::durable::write_private(&cached, &bytes);
         }
         let key = Arc::new(key);
         self.proving_keys

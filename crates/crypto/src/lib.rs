@@ -9,6 +9,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod durable;
 pub mod envelope;
 pub mod groupsig;
 pub mod merkle;

@@ -18,11 +18,11 @@ use sha2::{Digest, Sha256};
 
 use crate::alpha::Alpha;
 use crate::content_id::ContentId;
-use crate::durable::PendingFile;
 use crate::erasure::{
     EncodeError, Erasure, ErasureError, MAX_SHARDS, StripeDecoder, StripeEncoder,
 };
 use crate::manifest::{Manifest, ManifestError};
+use medshare_crypto::durable::PendingFile;
 
 /// Room for a sealed segment and its padding to `k` even pieces.
 const STRIPE_CAPACITY: usize = SEGMENT_SIZE + TAG_SIZE + 2 * MAX_SHARDS;

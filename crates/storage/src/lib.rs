@@ -19,7 +19,6 @@ pub mod api;
 pub mod client;
 pub mod codec;
 mod content_id;
-mod durable;
 pub mod erasure;
 mod gate;
 mod manifest;

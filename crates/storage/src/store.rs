@@ -17,8 +17,8 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use crate::content_id::ContentId;
-use crate::durable::PendingFile;
 use crate::manifest::{Manifest, ManifestError};
+use medshare_crypto::durable::PendingFile;
 
 /// Copy buffer size.
 const CHUNK: usize = 256 * 1024;

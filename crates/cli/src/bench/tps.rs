@@ -218,8 +218,8 @@ fn cache_path(args: &Args, kind: Kind) -> PathBuf {
 }
 
 fn write_txs(path: &Path, setup: &[Transaction], requests: &[Transaction]) -> Result<()> {
-    let tmp = path.with_extension("tmp");
-    let mut file = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut file = std::io::BufWriter::new(medshare_crypto::durable::PendingFile::create_in(dir)?);
     for list in [setup, requests] {
         file.write_all(&(list.len() as u32).to_le_bytes())?;
         for tx in list {
@@ -228,8 +228,7 @@ fn write_txs(path: &Path, setup: &[Transaction], requests: &[Transaction]) -> Re
             file.write_all(&bytes)?;
         }
     }
-    file.into_inner()?.sync_all()?;
-    std::fs::rename(tmp, path)?;
+    file.into_inner()?.commit(path)?;
     Ok(())
 }
 

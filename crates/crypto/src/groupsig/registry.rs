@@ -2,13 +2,12 @@
 //! every key it issued, epoch by epoch, so that opening a signature of any epoch names the
 //! member. It lives in a file the authority controls and never goes on chain.
 //!
-//! The cryptography stays in the key types; this is bookkeeping around it plus the one piece
-//! of I/O in this crate, an atomic save (temporary file, fsync, rename, fsync of the folder).
+//! The cryptography stays in the key types; this is bookkeeping around it plus an atomic save
+//! through [`crate::durable`].
 
 use std::{
     collections::{BTreeMap, HashMap},
     fs,
-    io::Write,
     path::Path,
 };
 
@@ -289,29 +288,7 @@ impl MemberRegistry {
             path: path.to_owned(),
             source,
         };
-        let file_name = path.file_name().ok_or_else(|| {
-            io_error(std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                "registry path has no file name",
-            ))
-        })?;
-        let mut tmp_name = std::ffi::OsString::from(".");
-        tmp_name.push(file_name);
-        tmp_name.push(".tmp");
-        let tmp = path.with_file_name(tmp_name);
-        let written = write_synced(&tmp, &self.to_bytes()).and_then(|()| fs::rename(&tmp, path));
-        if let Err(e) = written {
-            // Best effort: the temporary file may not exist.
-            let _ = fs::remove_file(&tmp);
-            return Err(io_error(e));
-        }
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        fs::File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(io_error)
+        crate::durable::write_private(path, &self.to_bytes()).map_err(io_error)
     }
 
     /// Reads a registry written by [`MemberRegistry::save`].
@@ -331,15 +308,4 @@ impl std::fmt::Debug for MemberRegistry {
             .field("members", &self.members.len())
             .finish_non_exhaustive()
     }
-}
-
-/// Creates (owner-only on Unix), writes and fsyncs a file.
-fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
 }
