@@ -39,6 +39,8 @@ pub enum ErrorCode {
     /// An account name is not a pseudonym (64 hex digits), `group:<name>` or `validator:<hex>`.
     InvalidAccount,
     NotFound,
+    /// The route exists, but not with this HTTP method.
+    MethodNotAllowed,
     // Transactions the chain refuses (see `medshare_ledger::TxError`).
     InvalidProof,
     /// The group signature does not verify under the group's current key: revoked member, or a

@@ -41,7 +41,8 @@ pub fn group_signatures<T>(
 }
 
 /// Verifies the proofs of each circuit in one batch (circuits in id order); if a batch fails,
-/// one by one, marking each bad proof's transaction.
+/// one by one, marking each bad proof's transaction. A transaction already refused (its group
+/// signature failed) keeps that error, the more useful one: its proof is bound to the signature.
 pub fn proofs<T>(
     keys: &CircuitKeys,
     claims: Vec<(usize, Kind, ProofClaim)>,
@@ -49,7 +50,7 @@ pub fn proofs<T>(
     rng: &mut (impl RngCore + CryptoRng),
 ) {
     let mut by_circuit: BTreeMap<CircuitId, Vec<(usize, Kind, ProofClaim)>> = BTreeMap::new();
-    for claim in claims {
+    for claim in claims.into_iter().filter(|claim| results[claim.0].is_ok()) {
         by_circuit.entry(claim.2.circuit).or_default().push(claim);
     }
     for (circuit, claims) in by_circuit {

@@ -362,6 +362,20 @@ fn forged_lifted_and_duplicate_registrations_are_refused() {
         Err(TxError::InvalidProof(Kind::Register))
     );
 
+    // A group signature over another message fails, and so does the proof it is bound to: the
+    // group signature is reported, with its "you may be revoked" hint.
+    let Transaction::Register(mut both) = register.clone() else {
+        unreachable!()
+    };
+    both.group_signature = patient
+        .sign(&w.group_key, b"another message", &mut w.rng)
+        .unwrap()
+        .to_bytes();
+    assert!(matches!(
+        w.check(&Transaction::Register(both)),
+        Err(TxError::BadGroupSignature { .. })
+    ));
+
     // Garbage proof bytes are a clear error, not a panic.
     let Transaction::Register(mut garbage) = register.clone() else {
         unreachable!()

@@ -28,8 +28,8 @@ const CHUNK: usize = 256 * 1024;
 pub enum StoreError {
     #[error("too large: the limit is {limit} bytes")]
     TooLarge { limit: u64 },
-    #[error("shard does not match its CID")]
-    CidMismatch,
+    #[error("{what} does not match its CID: the CID must be the SHA-256 of the bytes sent")]
+    CidMismatch { what: &'static str },
     #[error("upload ended early: {0}")]
     Incomplete(io::Error),
     #[error(transparent)]
@@ -112,7 +112,7 @@ impl ShardStore {
         let mut pending = PendingFile::create_in(&self.tmp_dir())?;
         let digest = copy_hashing(body, &mut pending, limit)?;
         if &digest != cid.digest() {
-            return Err(StoreError::CidMismatch);
+            return Err(StoreError::CidMismatch { what: "shard" });
         }
         pending.commit(&self.shard_path(cid))?;
         Ok(Stored::Created)
@@ -158,7 +158,7 @@ impl ShardStore {
     /// Keeps `bytes` as manifest `cid` if they hash to it and are a valid manifest.
     pub fn put_manifest(&self, cid: &ContentId, bytes: &[u8]) -> Result<Stored, StoreError> {
         if &ContentId::of(bytes) != cid {
-            return Err(StoreError::CidMismatch);
+            return Err(StoreError::CidMismatch { what: "manifest" });
         }
         Manifest::from_bytes(bytes)?;
         let path = self.manifest_path(cid);
@@ -186,7 +186,9 @@ impl ShardStore {
             return Ok(None);
         };
         if &ContentId::of(&bytes) != cid {
-            return Err(StoreError::CidMismatch);
+            return Err(StoreError::CidMismatch {
+                what: "stored manifest",
+            });
         }
         Ok(Some(Manifest::from_bytes(&bytes)?))
     }
@@ -253,7 +255,7 @@ mod tests {
 
         assert!(matches!(
             store.put_shard(&cid, &b"other bytes"[..], 100),
-            Err(StoreError::CidMismatch)
+            Err(StoreError::CidMismatch { what: "shard" })
         ));
         assert!(!store.has_shard(&cid));
         assert!(matches!(
@@ -328,7 +330,7 @@ mod tests {
 
         assert!(matches!(
             store.put_manifest(&ContentId::of(b"x"), &bytes),
-            Err(StoreError::CidMismatch)
+            Err(StoreError::CidMismatch { what: "manifest" })
         ));
         assert!(matches!(
             store.put_manifest(&ContentId::of(b"junk"), b"junk"),

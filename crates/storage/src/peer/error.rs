@@ -49,7 +49,7 @@ impl From<StoreError> for ApiError {
                 ErrorCode::TooLarge,
                 error.to_string(),
             ),
-            StoreError::CidMismatch => Self::new(
+            StoreError::CidMismatch { .. } => Self::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 ErrorCode::CidMismatch,
                 error.to_string(),
