@@ -59,6 +59,8 @@ pub enum ErrorCode {
     Replayed,
     StaleNonce,
     BadNoteSignature,
+    /// The no-privacy baseline `Note` is accepted only by a benchmark genesis.
+    NotesDisabled,
     TreeFull,
     /// A payout's epoch or a revenue's period is not a range of finished blocks.
     BadEpoch,
@@ -105,6 +107,7 @@ impl ErrorCode {
             TxError::Replayed(_) => Self::Replayed,
             TxError::StaleNonce { .. } => Self::StaleNonce,
             TxError::BadNoteSignature => Self::BadNoteSignature,
+            TxError::NotesDisabled => Self::NotesDisabled,
             TxError::TreeFull(_) => Self::TreeFull,
             TxError::BadEpoch { .. } => Self::BadEpoch,
             TxError::EpochAlreadyPaid { .. } => Self::EpochAlreadyPaid,

@@ -188,6 +188,7 @@ pub fn create(
             public_key: hex::encode(authority.public_key().as_ref()),
         }],
         groups: Vec::new(),
+        benchmark_notes: false,
     };
     genesis.validate()?;
     std::fs::write(layout.genesis(), genesis.to_json())?;

@@ -218,6 +218,7 @@ impl Consortium {
                     public_key: hex::encode(group.public.to_bytes()),
                 })
                 .collect(),
+            benchmark_notes: false,
         };
         Self {
             genesis,

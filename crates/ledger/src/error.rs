@@ -49,6 +49,8 @@ pub enum TxError {
     StaleNonce { got: u64, last: u64 },
     #[error("the note signature does not verify")]
     BadNoteSignature,
+    #[error("notes are off on this chain: only a benchmark genesis accepts them")]
+    NotesDisabled,
     #[error("the {0} commitment tree is full")]
     TreeFull(&'static str),
     #[error("the blocks {from}..={to} {reason}")]

@@ -26,6 +26,10 @@ pub struct Genesis {
     /// Groups that exist from the start.
     #[serde(default)]
     pub groups: Vec<GenesisGroup>,
+    /// Accept the no-privacy baseline `Note` (free, from any key): for throughput benchmarks
+    /// only, off on every consortium that shares data.
+    #[serde(default)]
+    pub benchmark_notes: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -143,6 +147,7 @@ impl Genesis {
             chain_id: self.chain_id.clone(),
             authorities: self.authority_keys().collect(),
             validators: self.validator_keys().collect(),
+            notes: self.benchmark_notes,
         }
     }
 

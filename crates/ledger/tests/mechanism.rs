@@ -970,3 +970,14 @@ fn a_cached_check_covers_only_the_bytes_it_checked() {
             .is_ok()
     );
 }
+
+#[test]
+fn notes_are_refused_unless_a_benchmark_genesis_enables_them() {
+    let mut w = World::new();
+    let author = ed25519::PrivateKey::from_seed(7);
+    let note = Transaction::from(ops::note::note(CHAIN, &author, 1, vec![0; 1024]));
+    let root = w.store.root();
+    assert_eq!(w.check(&note), Err(TxError::NotesDisabled));
+    assert_eq!(w.one(note), Err(TxError::NotesDisabled));
+    assert_eq!(w.store.root(), root, "nothing changed");
+}

@@ -52,6 +52,7 @@ fn recorded_blocks_replay_to_the_same_bytes_ids_and_roots() {
         chain_id: fixture.chain_id.clone(),
         authorities: [unhex::<32>(&fixture.authority)].into(),
         validators: fixture.validators.iter().map(|v| unhex::<32>(v)).collect(),
+        notes: true,
     };
     let genesis = Genesis {
         chain_id: fixture.chain_id.clone(),
@@ -74,6 +75,7 @@ fn recorded_blocks_replay_to_the_same_bytes_ids_and_roots() {
             public_key: fixture.authority.clone(),
         }],
         groups: Vec::new(),
+        benchmark_notes: true,
     };
     let machine = Machine::new(params, CircuitKeys::new(keys).unwrap());
     let mut store = MemoryStore::default();

@@ -139,6 +139,8 @@ pub struct ChainParams {
     pub authorities: BTreeSet<[u8; 32]>,
     /// The genesis validators' ed25519 keys, in genesis order: seed 003's miners.
     pub validators: Vec<[u8; 32]>,
+    /// Whether the no-privacy baseline `Note` is accepted (benchmark consortia only).
+    pub notes: bool,
 }
 
 /// Decoded BBS04 group keys by the SHA-256 of their bytes. Decompressing a key costs more than a

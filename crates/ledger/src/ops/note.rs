@@ -1,5 +1,6 @@
 //! A plain signed note without any privacy: the no-privacy baseline of seed 000 Table VI. Each
-//! author's notes carry strictly increasing nonces, so a note cannot be replayed.
+//! author's notes carry strictly increasing nonces, so a note cannot be replayed. Accepted only
+//! when genesis sets `benchmark_notes`.
 
 use super::{ApplyContext, Body, CheckContext, Claims, Operation, signed_message};
 use crate::{error::TxError, kind::Kind, state, types::read_bytes};
@@ -44,6 +45,11 @@ impl Operation for Note {
     }
 
     fn check(&self, ctx: &CheckContext<'_>) -> Result<Claims, TxError> {
+        // Free to send and unlinked to any member: on a real consortium anyone could fill
+        // blocks with them, so only a benchmark genesis turns them on.
+        if !ctx.chain.notes {
+            return Err(TxError::NotesDisabled);
+        }
         if !self
             .author
             .verify(NOTE_NAMESPACE, &ctx.message, &self.signature)
