@@ -55,6 +55,9 @@ enum Command {
     Incentive(incentive::Incentive),
     /// Run a standalone storage peer (shards of encrypted MDAs; seed 000 §III storage layer).
     Storage(storage::Args),
+    /// Print the validator API's OpenAPI 3.1 document (what `/openapi.json` serves), for client
+    /// generators and validators.
+    Openapi,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -70,5 +73,9 @@ fn main() -> anyhow::Result<()> {
         Command::Bench(bench) => bench::run(bench),
         Command::Incentive(incentive) => incentive::run(incentive),
         Command::Storage(args) => storage::run(args),
+        Command::Openapi => {
+            println!("{}", medshare_node::openapi().to_pretty_json()?);
+            Ok(())
+        }
     }
 }

@@ -21,3 +21,5 @@ mod release_gate;
 pub mod run;
 pub mod state_db;
 pub mod workers;
+
+pub use api::openapi;
