@@ -61,6 +61,8 @@ pub enum ErrorCode {
     BadNoteSignature,
     /// The no-privacy baseline `Note` is accepted only by a benchmark genesis.
     NotesDisabled,
+    /// The owner withdrew the consent of this authorization.
+    ConsentWithdrawn,
     TreeFull,
     /// A payout's epoch or a revenue's period is not a range of finished blocks.
     BadEpoch,
@@ -108,6 +110,7 @@ impl ErrorCode {
             TxError::StaleNonce { .. } => Self::StaleNonce,
             TxError::BadNoteSignature => Self::BadNoteSignature,
             TxError::NotesDisabled => Self::NotesDisabled,
+            TxError::ConsentWithdrawn { .. } => Self::ConsentWithdrawn,
             TxError::TreeFull(_) => Self::TreeFull,
             TxError::BadEpoch { .. } => Self::BadEpoch,
             TxError::EpochAlreadyPaid { .. } => Self::EpochAlreadyPaid,

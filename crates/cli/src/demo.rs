@@ -10,7 +10,9 @@
 //! pays the patient for its authorizations (seed 000 §V, computed on chain) and shares the
 //! researcher's fee by Shapley values (seed 003 ch. 7) → the patient withdraws with a proof of
 //! its key → the hospital revokes the patient → the revoked patient's next registration is
-//! refused (by the client, and by the chain).
+//! refused (by the client, and by the chain). Along the way a proxy loses the answer to a
+//! registration (the client keeps it and settles it next time), and the patient withdraws a
+//! consent before it is used (the chain refuses its extraction).
 
 use crate::local::LocalDevnet;
 use anyhow::{Context as _, anyhow, ensure};
@@ -597,6 +599,38 @@ async fn tell(story: &mut Story, dir: &Path, data: &Path, port: u16) -> anyhow::
                 ),
             ))
         })
+        .await?;
+
+    story
+        .step(
+            "the patient withdraws a new consent before it is used; the extraction is refused",
+            async {
+                let (alpha, _) = &registered[0];
+                let profile = researcher.profile();
+                mda::authorize(&patient_session, &mut patient, alpha, &profile).await?;
+                let withdrawn =
+                    mda::withdraw_consent(&patient_session, &mut patient, alpha, &profile).await?;
+                let out = dir.join("extracted-after-withdrawal");
+                match mda::extract(&researcher_session, &researcher, alpha, &out).await {
+                    Err(Error::Api {
+                        code: ErrorCode::ConsentWithdrawn,
+                        ..
+                    }) => {}
+                    other => anyhow::bail!("expected consent_withdrawn, got {other:?}"),
+                }
+                ensure!(!out.exists(), "nothing was written");
+                let heights: Vec<String> =
+                    withdrawn.iter().map(|w| w.height.to_string()).collect();
+                Ok((
+                    (),
+                    format!(
+                        "{} consent(s) withdrawn at height {}; extraction refused with consent_withdrawn",
+                        withdrawn.len(),
+                        heights.join(", ")
+                    ),
+                ))
+            },
+        )
         .await?;
 
     story

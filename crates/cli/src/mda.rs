@@ -31,6 +31,13 @@ enum Command {
         #[arg(long)]
         to: String,
     },
+    /// Withdraw the consent you gave a data user for an MDA you own, before they extract it.
+    Revoke {
+        alpha: String,
+        /// The data user's profile, as given to `authorize --to`.
+        #[arg(long)]
+        from: String,
+    },
     /// Extract an MDA authorized to you: prove, fetch the shards, decrypt, verify SHA-256 = α.
     Extract {
         alpha: String,
@@ -75,6 +82,26 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                         r.tx,
                         r.alpha
                     )
+                });
+            }
+            Command::Revoke { alpha, from } => {
+                let alpha = mda::parse_alpha(&alpha)?;
+                let profile: Profile = from.parse()?;
+                let mut keystore = client.unlock()?;
+                let done = mda::withdraw_consent(&session, &mut keystore, &alpha, &profile).await?;
+                print(json, &done, || {
+                    done.iter()
+                        .map(|w| {
+                            format!(
+                                "withdrew the consent of {} for {} at height {}; its extraction is now refused\ntx {}",
+                                short(&w.pk_h.to_hex()),
+                                w.alpha,
+                                w.height,
+                                w.tx
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join("\n")
                 });
             }
             Command::Authorize { alpha, to } => {

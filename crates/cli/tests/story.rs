@@ -49,6 +49,7 @@ fn the_whole_story_runs_on_a_four_validator_devnet() {
             "the hospital pays the patient for its authorizations",
             "the researcher's fee is shared by Shapley values",
             "the patient withdraws with a proof of its key",
+            "the patient withdraws a new consent before it is used; the extraction is refused",
             "the hospital revokes the patient",
             "the revoked patient's next registration is refused",
         ]

@@ -517,3 +517,85 @@ pub async fn trace(
     }
     Ok(traced)
 }
+
+/// What `withdraw_consent` did: one entry per authorization withdrawn.
+#[derive(Debug, Serialize)]
+pub struct ConsentWithdrawn {
+    pub alpha: Field,
+    pub pk_h: Field,
+    pub re_auth: Field,
+    pub height: u64,
+    pub tx: String,
+}
+
+/// Withdraws every consent this owner gave `from` for MDA `alpha` that is still in force, with a
+/// proof of the owner's key; later extractions of them are refused by the chain.
+pub async fn withdraw_consent(
+    session: &Session,
+    keystore: &mut Keystore,
+    alpha: &Field,
+    from: &Profile,
+) -> Result<Vec<ConsentWithdrawn>> {
+    pending::reconcile(session, keystore).await?;
+    let record = session
+        .node
+        .mda(alpha)
+        .await?
+        .ok_or(Error::UnknownAlpha(*alpha))?;
+    if record.pk_a != keystore.pseudonym() || keystore.mda(alpha).is_none() {
+        return Err(Error::NotOwner(*alpha));
+    }
+    let events = audit(session, alpha).await?;
+    let withdrawn: Vec<Option<u64>> = events
+        .iter()
+        .filter(|e| e.kind == Kind::WithdrawConsent)
+        .map(|e| e.position)
+        .collect();
+    let in_force: Vec<u64> = events
+        .iter()
+        .filter(|e| e.kind == Kind::Authorize && e.pk_h == Some(from.pseudonym))
+        .filter_map(|e| e.position)
+        .filter(|position| !withdrawn.contains(&Some(*position)))
+        .collect();
+    if in_force.is_empty() {
+        return Err(Error::Invalid(format!(
+            "{} holds no consent in force for MDA {alpha}; `medshare mda audit {alpha}` lists them",
+            from.pseudonym
+        )));
+    }
+    let proving_key = session.proving_key(CircuitId::Withdrawal).await?;
+    let mut done = Vec::new();
+    for position in in_force {
+        let (re_auth, _) = session.node.path(TreeId::Authorization, position).await?;
+        let (chain_id, sk, alpha, proving_key) = (
+            session.chain_id().to_string(),
+            keystore.zk_secret(),
+            *alpha,
+            proving_key.clone(),
+        );
+        let tx = prove(move || {
+            Ok(ops::consent::withdraw_consent(
+                ops::consent::ConsentWithdrawalRequest {
+                    chain_id: &chain_id,
+                    alpha,
+                    re_auth,
+                    sk: &sk,
+                    proving_key: &proving_key,
+                },
+                &mut OsRng,
+            )
+            .map(Transaction::from)?)
+        })
+        .await?;
+        session.node.check(&tx).await?;
+        let included = pending::submit(session, keystore, &tx, None).await?;
+        done.push(ConsentWithdrawn {
+            alpha,
+            pk_h: from.pseudonym,
+            re_auth,
+            height: included.height,
+            tx: hex::encode(tx.id()),
+        });
+    }
+    Ok(done)
+}

@@ -19,6 +19,7 @@ macro_rules! with_kinds {
             Payout = 7 => "payout", crate::ops::rewards::Payout;
             Revenue = 8 => "revenue", crate::ops::rewards::Revenue;
             Withdraw = 9 => "withdraw", crate::ops::rewards::Withdraw;
+            WithdrawConsent = 10 => "withdraw_consent", crate::ops::consent::WithdrawConsent;
         }
     };
 }

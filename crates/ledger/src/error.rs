@@ -51,6 +51,8 @@ pub enum TxError {
     BadNoteSignature,
     #[error("notes are off on this chain: only a benchmark genesis accepts them")]
     NotesDisabled,
+    #[error("the owner of MDA {alpha} withdrew this consent at height {height}")]
+    ConsentWithdrawn { alpha: Field, height: u64 },
     #[error("the {0} commitment tree is full")]
     TreeFull(&'static str),
     #[error("the blocks {from}..={to} {reason}")]

@@ -117,6 +117,14 @@ pub struct AuditEvent {
     pub position: Option<u64>,
 }
 
+/// An owner withdrew the consent of one authorization: later extractions of it are refused.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentWithdrawal {
+    pub height: u64,
+    #[serde(with = "crate::types::hex_bytes")]
+    pub tx: Hash,
+}
+
 /// Who a reward account belongs to.
 ///
 /// - a **pseudonym** `pk = H_pk(sk)`: patients and data users; withdrawn with a zero-knowledge
@@ -221,6 +229,10 @@ pub fn mda_key(alpha: &Field) -> Vec<u8> {
 }
 pub fn authorization_key(re_auth: &Field) -> Vec<u8> {
     key(b'A', &[&re_auth.to_bytes()])
+}
+/// The withdrawal of the consent given by authorization `re_auth`.
+pub fn consent_withdrawal_key(re_auth: &Field) -> Vec<u8> {
+    key(b'W', &[&re_auth.to_bytes()])
 }
 pub fn extraction_key(epk: &[u8; 32]) -> Vec<u8> {
     key(b'X', &[epk])

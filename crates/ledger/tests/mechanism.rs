@@ -981,3 +981,94 @@ fn notes_are_refused_unless_a_benchmark_genesis_enables_them() {
     assert_eq!(w.one(note), Err(TxError::NotesDisabled));
     assert_eq!(w.store.root(), root, "nothing changed");
 }
+
+#[test]
+fn a_withdrawn_consent_cannot_be_extracted_and_only_the_owner_can_withdraw() {
+    let mut w = World::new();
+    let patient = w.enroll("patient-1");
+    let (sk_a, salt) = (SecretKey::random(&mut w.rng), Salt::random(&mut w.rng));
+    let sk_h = SecretKey::random(&mut w.rng);
+    let salt_auth = Salt::random(&mut w.rng);
+    let register = w.register(&patient, &sk_a, &salt, b"CT scan");
+    let alpha = alpha(&register);
+    let position = w.one(register).unwrap().unwrap();
+    let authorize = w.authorize(
+        &patient,
+        &sk_a,
+        &salt,
+        &salt_auth,
+        alpha,
+        position,
+        sk_h.public_key(),
+    );
+    let Transaction::Authorize(body) = &authorize else {
+        unreachable!()
+    };
+    let re_auth = body.re_auth;
+    let auth_position = w.one(authorize).unwrap().unwrap();
+    let withdraw = |w: &mut World, sk: &SecretKey| {
+        Transaction::from(
+            ops::consent::withdraw_consent(
+                ops::consent::ConsentWithdrawalRequest {
+                    chain_id: CHAIN,
+                    alpha: Field(alpha),
+                    re_auth,
+                    sk,
+                    proving_key: keys().proving_key(CircuitId::Withdrawal),
+                },
+                &mut w.rng,
+            )
+            .unwrap(),
+        )
+    };
+
+    // Someone else (here the data user) cannot withdraw the owner's consent.
+    let root = w.store.root();
+    let forged = withdraw(&mut w, &sk_h);
+    assert_eq!(
+        w.one(forged),
+        Err(TxError::NotOwner {
+            alpha: Field(alpha)
+        })
+    );
+    let Transaction::WithdrawConsent(mut lifted) = withdraw(&mut w, &sk_h) else {
+        unreachable!()
+    };
+    lifted.pk_a = Field(sk_a.public_key());
+    assert_eq!(
+        w.check(&Transaction::WithdrawConsent(lifted)),
+        Err(TxError::InvalidProof(Kind::WithdrawConsent))
+    );
+    assert_eq!(w.store.root(), root);
+
+    // The owner withdraws; the data user's extraction is refused, and the audit log says why.
+    let withdrawal = withdraw(&mut w, &sk_a);
+    w.one(withdrawal).unwrap();
+    let extract = w.extract(
+        &sk_h,
+        &salt_auth,
+        alpha,
+        sk_a.public_key(),
+        auth_position,
+        [9; 32],
+    );
+    assert!(matches!(
+        w.one(extract),
+        Err(TxError::ConsentWithdrawn { .. })
+    ));
+    let log = AuditLog::Alpha(&Field(alpha)).read(&w.store, 0, 10);
+    let kinds: Vec<Kind> = log.iter().map(|e| e.kind).collect();
+    assert_eq!(
+        kinds,
+        [Kind::Register, Kind::Authorize, Kind::WithdrawConsent]
+    );
+    assert_eq!(log[2].pk_h, Some(Field(sk_h.public_key())));
+    assert_eq!(
+        AuditLog::Pseudonym(&Field(sk_h.public_key())).len(&w.store),
+        2,
+        "the data user sees the withdrawal"
+    );
+    // Withdrawing again (proven afresh: the same transaction) is a replay.
+    let again = withdraw(&mut w, &sk_a);
+    assert!(matches!(w.one(again), Err(TxError::Replayed(_))));
+}

@@ -83,7 +83,7 @@ pub struct Extract {
 }
 
 /// Both logs of α's owner see every event about α; `also` adds the data user's.
-fn audit(ctx: &mut ApplyContext<'_, '_>, event: &AuditEvent, also: Option<&Field>) {
+pub(super) fn audit(ctx: &mut ApplyContext<'_, '_>, event: &AuditEvent, also: Option<&Field>) {
     AuditLog::Alpha(&event.alpha).push(ctx.state, event);
     AuditLog::Pseudonym(&event.pk_a).push(ctx.state, event);
     if let Some(pk_h) = also {
@@ -91,7 +91,7 @@ fn audit(ctx: &mut ApplyContext<'_, '_>, event: &AuditEvent, also: Option<&Field
     }
 }
 
-fn read_mda(ctx: &ApplyContext<'_, '_>, alpha: &Field) -> Result<MdaRecord, TxError> {
+pub(super) fn read_mda(ctx: &ApplyContext<'_, '_>, alpha: &Field) -> Result<MdaRecord, TxError> {
     state::read(ctx.state, &state::mda_key(alpha)).ok_or(TxError::UnknownAlpha(*alpha))
 }
 
@@ -342,6 +342,15 @@ impl Operation for Extract {
             state::read(ctx.state, &state::authorization_key(&self.re_auth))
                 .filter(|a: &AuthorizationRecord| a.alpha == self.alpha && a.pk_h == self.pk_h)
                 .ok_or(TxError::UnknownAuthorization { alpha: self.alpha })?;
+        if let Some(withdrawn) = state::read::<state::ConsentWithdrawal>(
+            ctx.state,
+            &state::consent_withdrawal_key(&self.re_auth),
+        ) {
+            return Err(TxError::ConsentWithdrawn {
+                alpha: self.alpha,
+                height: withdrawn.height,
+            });
+        }
         let key = state::extraction_key(&self.epk);
         if ctx.state.get(&key).is_some() {
             return Err(TxError::ReusedEphemeralKey);

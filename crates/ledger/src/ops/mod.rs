@@ -13,6 +13,7 @@
 //! expensive ones as [`Claims`] (a group signature, a proof by circuit id with its public
 //! inputs), which [`crate::machine`] verifies in one batch per circuit.
 
+pub mod consent;
 pub mod group;
 pub mod mda;
 pub mod note;
