@@ -12,9 +12,9 @@
 //! its key → the hospital revokes the patient → the revoked patient's next registration is
 //! refused (by the client, and by the chain).
 
-use crate::local::LocalDevnet;
 use anyhow::{Context as _, anyhow, ensure};
 use medshare_api::ErrorCode;
+use medshare_bench::local::LocalDevnet;
 use medshare_client::{Error, Keystore, Session, group, mda, rewards};
 use medshare_crypto::{
     groupsig::MemberKey,
@@ -43,9 +43,9 @@ pub struct Args {
     /// at the end).
     #[arg(long)]
     dir: Option<PathBuf>,
-    /// First port of the devnet (it uses 8 from there).
-    #[arg(long, default_value_t = 7600)]
-    port: u16,
+    /// First port of the devnet (it uses 8 from there; default: free ports).
+    #[arg(long)]
+    port: Option<u16>,
     /// The shared data directory with `dicom/*.dcm` (default: `../shared/data`).
     #[arg(long, env = "MEDSHARE_DATA")]
     data: Option<PathBuf>,
@@ -255,7 +255,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
 }
 
-async fn tell(story: &mut Story, dir: &Path, data: &Path, port: u16) -> anyhow::Result<()> {
+async fn tell(story: &mut Story, dir: &Path, data: &Path, port: Option<u16>) -> anyhow::Result<()> {
     let devnet_dir = dir.join("devnet");
     let devnet = story
         .step("start a 4-validator devnet", async {
