@@ -14,9 +14,9 @@
 //! registration (the client keeps it and settles it next time), and the patient withdraws a
 //! consent before it is used (the chain refuses its extraction).
 
-use crate::local::LocalDevnet;
 use anyhow::{Context as _, anyhow, ensure};
 use medshare_api::ErrorCode;
+use medshare_bench::local::LocalDevnet;
 use medshare_client::{Error, Keystore, Session, group, mda, rewards};
 use medshare_crypto::{
     groupsig::MemberKey,
@@ -45,9 +45,9 @@ pub struct Args {
     /// at the end).
     #[arg(long)]
     dir: Option<PathBuf>,
-    /// First port of the devnet (it uses 8 from there).
-    #[arg(long, default_value_t = 7600)]
-    port: u16,
+    /// First port of the devnet (it uses 8 from there; default: free ports).
+    #[arg(long)]
+    port: Option<u16>,
     /// The shared data directory with `dicom/*.dcm` (default: `../shared/data`).
     #[arg(long, env = "MEDSHARE_DATA")]
     data: Option<PathBuf>,
@@ -257,7 +257,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
 }
 
-async fn tell(story: &mut Story, dir: &Path, data: &Path, port: u16) -> anyhow::Result<()> {
+async fn tell(story: &mut Story, dir: &Path, data: &Path, port: Option<u16>) -> anyhow::Result<()> {
     let devnet_dir = dir.join("devnet");
     let devnet = story
         .step("start a 4-validator devnet", async {

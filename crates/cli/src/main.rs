@@ -3,16 +3,13 @@
 #![forbid(unsafe_code)]
 
 mod app;
-mod bench;
 mod chain;
 mod demo;
 mod devnet;
 mod group;
 mod incentive;
 mod keys;
-mod local;
 mod mda;
-mod plot;
 mod rewards;
 mod storage;
 
@@ -49,7 +46,7 @@ enum Command {
     Node(devnet::NodeArgs),
     /// Measure a component and print it beside the paper's figures.
     #[command(subcommand)]
-    Bench(bench::Bench),
+    Bench(medshare_bench::Bench),
     /// Incentive mechanisms: valorization (seed 000 §V) and Shapley sharing (seed 003 ch. 7).
     #[command(subcommand)]
     Incentive(incentive::Incentive),
@@ -70,7 +67,7 @@ fn main() -> anyhow::Result<()> {
         Command::Devnet(args) => devnet::devnet(args),
         Command::Demo(args) => demo::run(args),
         Command::Node(args) => devnet::node(args),
-        Command::Bench(bench) => bench::run(bench),
+        Command::Bench(bench) => medshare_bench::run(bench),
         Command::Incentive(incentive) => incentive::run(incentive),
         Command::Storage(args) => storage::run(args),
         Command::Openapi => {

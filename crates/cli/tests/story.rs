@@ -1,16 +1,12 @@
 //! The end-to-end test: seed 000's whole story (`medshare demo`) against a fresh 4-validator
 //! devnet — real validator processes, real proofs, real storage peers, real files.
 
-use std::net::{Ipv4Addr, TcpListener};
 use std::process::Command;
 
-/// A base port with the 8 ports a 4-validator devnet needs free right now.
+/// A base port with the 8 ports a 4-validator devnet needs free right now (the demo's own
+/// default does the same; the test passes one to cover `--port`).
 fn free_ports() -> u16 {
-    let start = 20_000 + (std::process::id() % 2_000) as u16 * 10;
-    (0..200)
-        .map(|i| start.wrapping_add(i * 10) % 40_000 + 20_000)
-        .find(|&base| (base..base + 8).all(|p| TcpListener::bind((Ipv4Addr::LOCALHOST, p)).is_ok()))
-        .expect("no 8 free ports")
+    medshare_bench::devnet::free_ports(8).expect("no 8 free ports")
 }
 
 #[test]

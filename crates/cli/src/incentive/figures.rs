@@ -6,7 +6,7 @@ use medshare_incentive::shapley::simple::{F1Scores, SimpleModel};
 use medshare_incentive::valorization::quadratic::QuadraticParams;
 use medshare_incentive::{Rational, to_f64};
 
-use crate::plot::{Chart, Series, Stroke};
+use medshare_bench::plot::{Chart, Series, Stroke};
 
 /// Writes every figure into `dir`; returns the SVG paths.
 pub fn write_all(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {

@@ -1,7 +1,18 @@
 //! `medshare bench ...`: benchmarks that print our figures beside the papers'.
+//!
+//! The `medshare` binary (crates/cli) parses [`Bench`] and calls [`run`]. Besides the benchmarks
+//! this crate holds what they share with that binary: the local devnet (`devnet`, `local`) and
+//! the SVG charts (`plot`). The devnet's validators are processes of the running executable
+//! (`std::env::current_exe()`, its `node` subcommand), so the benchmarks run from `medshare`.
 
+#![forbid(unsafe_code)]
+
+pub mod devnet;
 mod groupsig;
 mod incentive;
+pub mod local;
+pub mod measure;
+pub mod plot;
 mod storage;
 mod tps;
 mod zk;

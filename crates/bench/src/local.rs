@@ -18,8 +18,9 @@ pub struct LocalDevnet {
 
 impl LocalDevnet {
     /// Creates a devnet of `validators` in `dir` (which must not hold one) on ports from
-    /// `port`, starts it and waits until every validator has finalized a block.
-    pub async fn start(dir: &Path, validators: usize, port: u16) -> anyhow::Result<Self> {
+    /// `port` (default: free ports), starts it and waits until every validator has finalized a
+    /// block.
+    pub async fn start(dir: &Path, validators: usize, port: Option<u16>) -> anyhow::Result<Self> {
         let layout = Layout {
             root: dir.to_owned(),
         };
@@ -29,6 +30,7 @@ impl LocalDevnet {
                 dir.display()
             );
         }
+        let port = devnet::port_or_free(port, validators)?;
         let genesis = devnet::create(&layout, validators, port, 0, 64)?;
         let children = devnet::start(&layout, validators)?;
         let devnet = Self {

@@ -5,7 +5,7 @@
 
 use std::fs;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context, ensure};
 use medshare_incentive::shapley::simple::{F1Scores, SimpleModel};
@@ -15,6 +15,7 @@ use medshare_incentive::valorization::quadratic::QuadraticParams;
 use medshare_incentive::{Rational, to_f64};
 use serde_json::json;
 
+use crate::measure::{median, timed};
 use crate::plot::{Chart, Series, Stroke};
 
 #[derive(clap::Args)]
@@ -87,23 +88,13 @@ struct Timing {
     cpu: Duration,
 }
 
-/// CPU time of the calling thread (Linux `schedstat`); `None` elsewhere.
-fn thread_cpu_time() -> Option<Duration> {
-    let stat = fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    Some(Duration::from_nanos(
-        stat.split_whitespace().next()?.parse().ok()?,
-    ))
-}
-
 fn measure<T>(f: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Result<(Timing, T)> {
-    let (wall_start, cpu_start) = (Instant::now(), thread_cpu_time());
-    let value = f()?;
-    let wall = wall_start.elapsed();
-    let cpu = match (cpu_start, thread_cpu_time()) {
-        (Some(start), Some(end)) => end.saturating_sub(start),
-        _ => wall,
+    let (value, timing) = timed(f);
+    let timing = Timing {
+        wall: timing.wall,
+        cpu: timing.cpu.unwrap_or(timing.wall),
     };
-    Ok((Timing { wall, cpu }, value))
+    Ok((timing, value?))
 }
 
 /// Median wall and CPU times over `runs` runs, and the last result.
@@ -115,11 +106,9 @@ fn time<T>(runs: usize, mut f: impl FnMut() -> anyhow::Result<T>) -> anyhow::Res
         cpus.push(timing.cpu);
         last = Some(value);
     }
-    walls.sort();
-    cpus.sort();
     let timing = Timing {
-        wall: walls[walls.len() / 2],
-        cpu: cpus[cpus.len() / 2],
+        wall: median(&walls),
+        cpu: median(&cpus),
     };
     Ok((timing, last.expect("at least one run")))
 }

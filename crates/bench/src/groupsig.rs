@@ -10,6 +10,8 @@ use medshare_crypto::groupsig::{
 use rand::{SeedableRng, rngs::StdRng};
 use serde::Serialize;
 
+use crate::measure::median;
+
 /// A C++ BBS04 implementation on a 32-vCPU VM, milliseconds.
 const CPP_SIGN_MS: f64 = 1.73;
 const CPP_VERIFY_MS: f64 = 1.79;
@@ -142,12 +144,12 @@ fn measure(runs: usize) -> anyhow::Result<Report> {
     }
     let signature_bytes = signatures[0].to_bytes().len();
     Ok(Report {
-        sign_ms: median_ms(&mut sign),
-        verify_ms: median_ms(&mut verify),
-        verify_batch_ms_per_sig: median_ms(&mut verify_one_group),
-        verify_batch_4_groups_ms_per_sig: median_ms(&mut verify_groups),
-        decode_ms: median_ms(&mut decode),
-        open_ms: median_ms(&mut open),
+        sign_ms: median_ms(&sign),
+        verify_ms: median_ms(&verify),
+        verify_batch_ms_per_sig: median_ms(&verify_one_group),
+        verify_batch_4_groups_ms_per_sig: median_ms(&verify_groups),
+        decode_ms: median_ms(&decode),
+        open_ms: median_ms(&open),
         signature_bytes,
     })
 }
@@ -166,15 +168,9 @@ fn signed_by_another_group(
     Ok((gpk, sigs))
 }
 
-fn median_ms(samples: &mut [Duration]) -> f64 {
-    samples.sort_unstable();
-    let mid = samples.len() / 2;
-    let median = if samples.len().is_multiple_of(2) {
-        (samples[mid - 1] + samples[mid]) / 2
-    } else {
-        samples[mid]
-    };
-    median.as_secs_f64() * 1e3
+/// The median of `samples`, in milliseconds.
+fn median_ms(samples: &[Duration]) -> f64 {
+    median(samples).as_secs_f64() * 1e3
 }
 
 fn print_table(r: &Report, runs: usize) {

@@ -33,6 +33,8 @@ use medshare_storage::erasure::Layout;
 use rand::RngCore;
 use serde::Serialize;
 
+use crate::measure::{Timing, median, timed};
+
 /// The bar: at least this many MB/s of encoding on one core.
 const ENCODE_BAR_MB_S: f64 = 200.0;
 
@@ -62,9 +64,9 @@ pub struct Args {
     /// Extractions per size on the devnet; the median is reported.
     #[arg(long, default_value_t = 3)]
     extract_runs: usize,
-    /// First port of the devnet (it uses 8 from there).
-    #[arg(long, default_value_t = 7700)]
-    port: u16,
+    /// First port of the devnet (it uses 8 from there; default: free ports).
+    #[arg(long)]
+    port: Option<u16>,
 }
 
 /// Figures in MB/s: by CPU time (what one core delivers) and by wall-clock time.
@@ -120,19 +122,21 @@ struct Speeds {
 }
 
 impl Speeds {
-    fn push(&mut self, bytes: usize, seconds: Seconds) {
+    fn push(&mut self, bytes: usize, timing: Timing) {
         let mb = bytes as f64 / 1e6;
-        self.wall.push(mb / seconds.wall);
+        let wall = timing.wall.as_secs_f64();
+        self.wall.push(mb / wall);
         // Without a CPU clock, wall time is the best we have.
-        self.cpu.push(mb / seconds.cpu.unwrap_or(seconds.wall));
+        self.cpu
+            .push(mb / timing.cpu.map_or(wall, |cpu| cpu.as_secs_f64()));
     }
 
     fn cpu(&self) -> f64 {
-        median(self.cpu.clone())
+        median(&self.cpu)
     }
 
     fn wall(&self) -> f64 {
-        median(self.wall.clone())
+        median(&self.wall)
     }
 }
 
@@ -156,8 +160,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let mut sealed = None;
     for _ in 0..runs {
         shards.iter_mut().for_each(Vec::clear);
-        let (result, seconds) = timed(|| encode(&data[..], erasure, &mut shards, &hidden));
-        encoding.push(len, seconds);
+        let (result, timing) = timed(|| encode(&data[..], erasure, &mut shards, &hidden));
+        encoding.push(len, timing);
         sealed = Some(result?);
     }
     let (manifest, key) = sealed.context("no encoding run")?;
@@ -167,10 +171,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         for _ in 0..runs {
             output.clear();
             let readers = kept.iter().map(|&i| (i, &shards[i][..])).collect();
-            let (result, seconds) =
-                timed(|| decode(&manifest, &key, readers, &mut output, &hidden));
+            let (result, timing) = timed(|| decode(&manifest, &key, readers, &mut output, &hidden));
             result?;
-            speeds.push(len, seconds);
+            speeds.push(len, timing);
         }
         anyhow::ensure!(output == data, "decoded data differs");
         Ok(speeds)
@@ -192,16 +195,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     for run in 0..runs {
         let staging = dir.path().join(format!("shards-{run}"));
         std::fs::create_dir(&staging)?;
-        let (encoded, seconds) = timed(|| encode_file(&input, erasure, &staging, &hidden));
+        let (encoded, timing) = timed(|| encode_file(&input, erasure, &staging, &hidden));
         let encoded = encoded?;
-        encoding_files.push(len, seconds);
+        encoding_files.push(len, timing);
 
         let kept: Vec<(usize, PathBuf)> = degraded
             .iter()
             .map(|&i| (i, encoded.shard_files[i].clone()))
             .collect();
         let output = dir.path().join(format!("output-{run}"));
-        let (result, seconds) = timed(|| {
+        let (result, timing) = timed(|| {
             decode_file(
                 &encoded.manifest,
                 &encoded.data_key,
@@ -211,7 +214,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             )
         });
         result?;
-        decoding_files.push(len, seconds);
+        decoding_files.push(len, timing);
         std::fs::remove_dir_all(&staging)?;
         std::fs::remove_file(&output)?;
     }
@@ -325,7 +328,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 }
 
 /// Register, authorize and extract files of each size on a fresh 4-validator devnet.
-async fn flows(port: u16, runs: usize) -> anyhow::Result<Vec<Flow>> {
+async fn flows(port: Option<u16>, runs: usize) -> anyhow::Result<Vec<Flow>> {
     use medshare_client::{Keystore, Session, group, mda};
     use medshare_ledger::GroupId;
     use medshare_zk::CircuitId;
@@ -401,7 +404,8 @@ async fn flows(port: u16, runs: usize) -> anyhow::Result<Vec<Flow>> {
             std::fs::remove_file(&input)?;
             std::fs::remove_file(&output)?;
         }
-        let median = |v: Vec<u64>| median(v.into_iter().map(|x| x as f64).collect()) as u64;
+        let median =
+            |v: Vec<u64>| median(&v.into_iter().map(|x| x as f64).collect::<Vec<_>>()) as u64;
         figures.push(Flow {
             size_mib,
             register_ms: median(register),
@@ -412,36 +416,4 @@ async fn flows(port: u16, runs: usize) -> anyhow::Result<Vec<Flow>> {
         });
     }
     Ok(figures)
-}
-
-/// Wall-clock and on-CPU seconds of one run of `work` on this thread.
-///
-/// The machine is shared: wall time counts the time other processes held the core, CPU time
-/// (from `/proc/thread-self/schedstat`, Linux) counts only ours. On a quiet machine they agree.
-fn timed<T>(work: impl FnOnce() -> T) -> (T, Seconds) {
-    let (wall, cpu) = (Instant::now(), thread_cpu_ns());
-    let result = work();
-    let cpu = match (cpu, thread_cpu_ns()) {
-        (Some(before), Some(after)) => Some((after - before) as f64 / 1e9),
-        _ => None,
-    };
-    let wall = wall.elapsed().as_secs_f64();
-    (result, Seconds { wall, cpu })
-}
-
-#[derive(Clone, Copy)]
-struct Seconds {
-    wall: f64,
-    cpu: Option<f64>,
-}
-
-/// Nanoseconds this thread has run on a CPU.
-fn thread_cpu_ns() -> Option<u64> {
-    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    text.split_whitespace().next()?.parse().ok()
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
 }

@@ -23,6 +23,8 @@ use rand::{Rng, SeedableRng};
 use serde::Serialize;
 use std::time::{Duration, Instant};
 
+use crate::measure::{median, timed};
+
 #[derive(clap::Args)]
 pub struct Args {
     /// Proofs generated and verified per operation (seed 000 averaged 100).
@@ -164,10 +166,10 @@ fn measure<S: Statement>(
     let (mut prove_cpu, mut verify_cpu) = (Some(Duration::ZERO), Some(Duration::ZERO));
     let mut proved = Vec::with_capacity(instances.len());
     for (statement, witness) in instances {
-        let (proof, wall, cpu) = timed(|| prove(&pk, &statement, &witness, rng))?;
+        let (proof, wall, cpu) = step(|| prove(&pk, &statement, &witness, rng))?;
         prove_times.push(wall);
         prove_cpu = prove_cpu.zip(cpu).map(|(a, b)| a + b);
-        let ((), wall, cpu) = timed(|| pvk.verify(&statement, &proof))?;
+        let ((), wall, cpu) = step(|| pvk.verify(&statement, &proof))?;
         verify_times.push(wall);
         verify_cpu = verify_cpu.zip(cpu).map(|(a, b)| a + b);
         proved.push((statement, proof));
@@ -178,22 +180,22 @@ fn measure<S: Statement>(
     let mut decode_times = Vec::with_capacity(runs);
     for (_, proof) in &proved {
         let bytes = proof.to_bytes();
-        let (_, wall, _) = timed(|| Proof::from_bytes(&bytes))?;
+        let (_, wall, _) = step(|| Proof::from_bytes(&bytes))?;
         decode_times.push(wall);
     }
 
     Ok(Operation {
         op: circuit.name(),
         runs,
-        prove_ms_median: median(&mut prove_times),
+        prove_ms_median: median(&prove_times),
         prove_ms_mean: mean(&prove_times),
         prove_ms_min: minimum(&prove_times),
         prove_cpu_ms_mean: mean_cpu(prove_cpu),
-        verify_ms_median: median(&mut verify_times),
+        verify_ms_median: median(&verify_times),
         verify_ms_mean: mean(&verify_times),
         verify_ms_min: minimum(&verify_times),
         verify_cpu_ms_mean: mean_cpu(verify_cpu),
-        decode_ms_median: median(&mut decode_times),
+        decode_ms_median: median(&decode_times),
         batch_verify_ms_per_proof: batch_per_proof(&pvk, &proved, args.batch, rng)?,
         proof_bytes: Proof::SIZE,
         constraints: constraint_count(circuit)?,
@@ -215,33 +217,21 @@ fn batch_per_proof<S: Statement>(
     rng: &mut StdRng,
 ) -> Result<f64> {
     let items: Vec<(S, Proof)> = proved.iter().cycle().take(batch).cloned().collect();
-    let mut times: Vec<f64> = (0..5)
-        .map(|_| timed(|| batch_verify(pvk, &items, rng)).map(|(_, wall, _)| wall))
+    let times: Vec<f64> = (0..5)
+        .map(|_| step(|| batch_verify(pvk, &items, rng)).map(|(_, wall, _)| wall))
         .collect::<Result<_>>()?;
-    Ok(median(&mut times) / batch as f64)
+    Ok(median(&times) / batch as f64)
 }
 
-/// Run `f`, returning its output, wall time (ms) and this thread's CPU time (if readable).
-fn timed<T, E>(f: impl FnOnce() -> Result<T, E>) -> Result<(T, f64, Option<Duration>)>
+/// One fallible step under [`timed`]: its output, wall time (ms) and this thread's CPU time (if
+/// readable).
+fn step<T, E>(f: impl FnOnce() -> Result<T, E>) -> Result<(T, f64, Option<Duration>)>
 where
     E: std::error::Error + Send + Sync + 'static,
 {
-    let cpu_before = thread_cpu_time();
-    let started = Instant::now();
-    let out = f().context("benchmark step failed")?;
-    let wall = ms(started.elapsed());
-    let cpu = cpu_before
-        .zip(thread_cpu_time())
-        .map(|(before, after)| after.saturating_sub(before));
-    Ok((out, wall, cpu))
-}
-
-/// CPU time of this thread so far (Linux: `/proc/thread-self/schedstat`, nanoseconds on CPU;
-/// updated at scheduler ticks, so only sums over many runs are precise).
-fn thread_cpu_time() -> Option<Duration> {
-    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    let nanos = stat.split_whitespace().next()?.parse().ok()?;
-    Some(Duration::from_nanos(nanos))
+    let (out, timing) = timed(f);
+    let out = out.context("benchmark step failed")?;
+    Ok((out, ms(timing.wall), timing.cpu))
 }
 
 fn load_average() -> Option<String> {
@@ -256,16 +246,6 @@ fn load_average() -> Option<String> {
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
-}
-
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    let mid = values.len() / 2;
-    if values.len().is_multiple_of(2) {
-        (values[mid - 1] + values[mid]) / 2.0
-    } else {
-        values[mid]
-    }
 }
 
 fn minimum(values: &[f64]) -> f64 {
