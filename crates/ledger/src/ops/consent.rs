@@ -20,7 +20,7 @@ use crate::{
 use bytes::Buf;
 use commonware_codec::{Error as CodecError, ReadExt, Write};
 use medshare_crypto::poseidon::SecretKey;
-use medshare_zk::{ProvingKey, WithdrawalStatement, WithdrawalWitness, prove};
+use medshare_zk::{ProvingKey, WithdrawalWitness, prove};
 use rand::{CryptoRng, RngCore};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -62,14 +62,7 @@ impl Operation for WithdrawConsent {
     }
 
     fn check(&self, ctx: &CheckContext<'_>) -> Result<Claims, TxError> {
-        let statement = WithdrawalStatement {
-            pk: self.pk_a.0,
-            binding: ctx.binding(),
-        };
-        Ok(Claims {
-            group_signature: None,
-            proof: Some(ctx.proof_claim(&statement, &self.proof)?),
-        })
+        ctx.key_proof_claims(&self.pk_a, &self.proof)
     }
 
     fn apply(&self, ctx: &mut ApplyContext<'_, '_>) -> Result<Option<u64>, TxError> {

@@ -258,6 +258,19 @@ impl CheckContext<'_> {
         })
     }
 
+    /// The claims of a body authenticated only by a proof of knowledge of the `sk` behind `pk`,
+    /// bound to this transaction (the withdrawal circuit): withdrawals and consent withdrawals.
+    pub fn key_proof_claims(&self, pk: &Field, proof: &[u8]) -> Result<Claims, TxError> {
+        let statement = medshare_zk::WithdrawalStatement {
+            pk: pk.0,
+            binding: self.binding(),
+        };
+        Ok(Claims {
+            group_signature: None,
+            proof: Some(self.proof_claim(&statement, proof)?),
+        })
+    }
+
     /// The binding of a proof-carrying body.
     pub fn binding(&self) -> Fr {
         self.binding.expect("proof-carrying transaction").0

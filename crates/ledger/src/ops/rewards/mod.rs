@@ -28,7 +28,7 @@ use bytes::Buf;
 use commonware_codec::{Error as CodecError, ReadExt, Write};
 use commonware_cryptography::{Signer, ed25519};
 use medshare_crypto::poseidon::SecretKey;
-use medshare_zk::{ProvingKey, WithdrawalStatement, WithdrawalWitness, prove};
+use medshare_zk::{ProvingKey, WithdrawalWitness, prove};
 use rand::{CryptoRng, RngCore};
 use terms::{PayoutTerms, RevenueTerms};
 
@@ -189,14 +189,7 @@ impl Operation for Withdraw {
     }
 
     fn check(&self, ctx: &CheckContext<'_>) -> Result<Claims, TxError> {
-        let statement = WithdrawalStatement {
-            pk: self.pk.0,
-            binding: ctx.binding(),
-        };
-        Ok(Claims {
-            group_signature: None,
-            proof: Some(ctx.proof_claim(&statement, &self.proof)?),
-        })
+        ctx.key_proof_claims(&self.pk, &self.proof)
     }
 
     fn apply(&self, ctx: &mut ApplyContext<'_, '_>) -> Result<Option<u64>, TxError> {
